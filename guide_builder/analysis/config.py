@@ -1,0 +1,115 @@
+"""The analysis's thresholds and assumptions: one typed config with documented defaults.
+
+The MkDocs plugin validates a nested ``analysis:`` mapping in ``mkdocs.yml``
+with this model, and ``guide-builder render --config mkdocs.yml`` reads the same.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+PSU_SIZES_W = (550, 650, 750, 850, 1000, 1200, 1600)
+
+
+class AnalysisConfig(BaseModel):
+    """Every assumption the guide's reasoning rests on, each with its default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reference_workload: str = Field(
+        "zimage-turbo-1024",
+        description="Workload the tiers, fits, ROI and headline figures are about.",
+    )
+    # Budget bands (CNY). Defaults follow the source article's three tiers.
+    entry_max_cny: float = Field(
+        7000, gt=0, description="Entry tier: cards priced at or below this (CNY)."
+    )
+    balanced_max_cny: float = Field(
+        13000,
+        gt=0,
+        description="Balanced tier: above entry_max_cny up to this (CNY); future-proof is above it.",
+    )
+    # ROI.
+    hourly_rate_cny: float = Field(
+        200,
+        ge=0,
+        description="What an hour of the creator's time is worth (CNY; the source article's figure).",
+    )
+    images_per_day: float = Field(35, ge=0, description="Images generated per working day.")
+    working_days_per_year: float = Field(250, ge=0, description="Working days per year.")
+    electricity_cny_per_kwh: float = Field(
+        0.6, ge=0, description="Electricity price (CNY per kWh)."
+    )
+    roi_baseline: str = Field(
+        "cheapest_fit",
+        description="Baseline card for ROI: 'cheapest_fit' (the cheapest card that fits the "
+        "reference workload) or a catalogue name.",
+    )
+    # PSU sizing.
+    psu_transient_factor: float = Field(
+        1.2,
+        ge=1,
+        description="Multiplier on the GPU's power for sub-millisecond excursions "
+        "(see psu_transient_source for the derivation).",
+    )
+    psu_transient_source: str = Field(
+        "Intel ATX Version 3.0/3.1 Multi Rail Desktop Platform Power Supply Design Guide: "
+        "a PCIe add-in card may step from 100 % to 300 % of its power (Table 4-3, 12V3/4 rails, "
+        "per PCIe CEM 5.x), and an ATX 3.x PSU must carry 200 % of its rating for 100 µs "
+        "(180 % for 1 ms, 160 % for 10 ms, 120 % for 100 ms). With the PSU sized at a 0.8 "
+        "target load, 2 x (1.2 x GPU + rest) / 0.8 >= 3 x GPU + rest, so a factor of 1.2 keeps "
+        "a 300 % GPU excursion within the PSU's 100 µs tolerance. Older (ATX 2.x) PSUs have no "
+        "such rule: size them larger.",
+        description="Where the transient factor comes from, shown on the power page.",
+    )
+    cpu_w: float = Field(150, ge=0, description="CPU power allowance (W) in the PSU formula.")
+    platform_w: float = Field(
+        75, ge=0, description="Motherboard, RAM, drives and fans allowance (W)."
+    )
+    psu_target_load: float = Field(
+        0.8, gt=0, le=1, description="Fraction of the PSU's rating the system may draw."
+    )
+    psu_sizes_w: tuple[int, ...] = Field(
+        PSU_SIZES_W, description="Common PSU sizes the raw figure is rounded up to (W)."
+    )
+    # Statistics and estimates.
+    spread_warn_ratio: float = Field(
+        0.05, ge=0, description="Warn when IQR / median exceeds this (0.05 = 5 %)."
+    )
+    clock_margin: float = Field(
+        0.10,
+        ge=0,
+        description="Margin over the spec boost clock for the peak's upper bound when no NVML "
+        "max SM clock is known (0.10 = spec boost + 10 %).",
+    )
+    default_efficiency: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Fraction of the bf16 floor's speed assumed for estimates when no card "
+        "has been measured (floor / efficiency = estimated seconds).",
+    )
+    # Memory fits.
+    vram_margin_gib: float = Field(
+        1.5,
+        ge=0,
+        description="Activations, CUDA context and fragmentation added to component sizes (GiB).",
+    )
+    transformer_gib: float = Field(11.46, gt=0, description="DiT weights in bf16 (GiB).")
+    text_encoder_gib: float = Field(7.5, ge=0, description="Text encoder (Qwen3-4B) in bf16 (GiB).")
+    vae_gib: float = Field(0.3, ge=0, description="VAE weights in bf16 (GiB).")
+    # Throttling.
+    throttle_clock_drop_pct: float = Field(
+        10,
+        ge=0,
+        description="A clock drop (from the first to the worst part of a run) above this "
+        "percentage counts as throttling even without reason bits.",
+    )
+
+    @model_validator(mode="after")
+    def _bands_ordered(self) -> AnalysisConfig:
+        if self.balanced_max_cny <= self.entry_max_cny:
+            raise ValueError("balanced_max_cny must be above entry_max_cny")
+        if not self.psu_sizes_w or list(self.psu_sizes_w) != sorted(self.psu_sizes_w):
+            raise ValueError("psu_sizes_w must be a non-empty ascending list")
+        return self

@@ -1,0 +1,112 @@
+"""Compute floors: the fastest a GPU can possibly run a workload in each precision.
+
+floor_s = workload TFLOP / upper bound of the precision's dense tensor peak,
+upper bound = SMs x per-SM rate (catalog.PER_SM_RATES) x maximum SM clock. The
+maximum clock is NVML's max SM clock from a bench probe when one exists, else
+the spec boost clock plus ``config.clock_margin`` (cards boost above spec). A
+matmul probe is a lower bound on peak, so it is never used here.
+"""
+
+from __future__ import annotations
+
+from guide_builder.analysis.config import AnalysisConfig
+from guide_builder.analysis.results import Floor
+from guide_builder.analysis.rows import num
+from guide_builder.catalog import PER_SM_RATES, computed_tflops
+from guide_builder.dataset import Dataset
+
+# Slowest first: the order in which "the precision a claim would need" is searched.
+PRECISION_ORDER = ("bf16", "fp16_acc16", "fp8", "int4")
+
+# Run dtypes and claimed precisions -> the tensor rate they run at. fp16 with
+# fp32 accumulate (PyTorch's default) runs at the bf16 rate; fp32 matmuls run
+# as TF32 at best, so the bf16 floor is still a lower bound; NVFP4 is the
+# catalogue's 4-bit rate on Blackwell.
+RATE_OF = {
+    "bf16": "bf16",
+    "fp16": "bf16",
+    "fp32": "bf16",
+    "fp16_acc16": "fp16_acc16",
+    "fp8": "fp8",
+    "int4": "int4",
+    "nvfp4": "int4",
+}
+
+FloorKey = tuple[str, str, str]  # (gpu, workload, precision)
+
+
+def workload_tflop(dataset: Dataset, workload: str) -> float | None:
+    """Transformer forwards x TFLOP per forward, plus text encoder and VAE when counted."""
+    rows = dataset.workloads.loc[dataset.workloads["workload"] == workload]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    total = float(row["transformer_tflop_per_forward"]) * int(row["transformer_forwards"])
+    for extra in ("text_encoder_tflop", "vae_decode_tflop"):
+        total += num(row.get(extra)) or 0.0
+    return total
+
+
+def max_clock(dataset: Dataset, gpu: str, config: AnalysisConfig) -> tuple[float, str] | None:
+    """The highest SM clock the card may run at, and where that figure comes from."""
+    probes = dataset.probes
+    if not probes.empty:
+        hits = probes.loc[
+            (probes["gpu_name"] == gpu)
+            & (probes["probe"] == "max_sm_clock")
+            & (probes["status"] == "ok")
+            & probes["value"].notna()
+        ]
+        if not hits.empty:
+            best = hits.loc[hits["value"].idxmax()]
+            return float(best["value"]), f"NVML max SM clock on bench {best['bench_id']}"
+    for bench in dataset.benches.values():
+        for g in bench.gpus:
+            if g.name == gpu and g.max_sm_clock_mhz:
+                return float(g.max_sm_clock_mhz), f"NVML max SM clock on bench {bench.bench_id}"
+    row = dataset.gpus.loc[dataset.gpus["name"] == gpu]
+    if row.empty:
+        return None
+    row = row.iloc[0]
+    pct = f"{config.clock_margin * 100:g} %"
+    boost = num(row.get("boost_clock_mhz"))
+    if boost:
+        return boost * (1 + config.clock_margin), f"spec boost {boost:g} MHz + {pct}"
+    # Data-centre cards often list no boost clock: take the clock implied by the
+    # catalogue's own bf16 figure.
+    rate = PER_SM_RATES.get(str(row["architecture"]), {}).get("bf16")
+    bf16 = num(row.get("bf16_tflops"))
+    if rate and bf16:
+        implied = bf16 * 1e12 / (float(row["sm_count"]) * rate * 1e6)
+        return implied * (1 + config.clock_margin), (
+            f"clock implied by the spec bf16 {bf16:g} TFLOPS ({implied:.0f} MHz) + {pct}"
+        )
+    return None
+
+
+def floors(dataset: Dataset, config: AnalysisConfig) -> list[Floor]:
+    """One Floor per catalogued GPU, counted workload and precision the architecture has."""
+    out: list[Floor] = []
+    for _, gpu in dataset.gpus.iterrows():
+        clock = max_clock(dataset, gpu["name"], config)
+        if clock is None:
+            continue
+        mhz, basis = clock
+        for workload in dataset.workloads["workload"]:
+            tflop = workload_tflop(dataset, workload)
+            for precision in PRECISION_ORDER:
+                peak = computed_tflops(str(gpu["architecture"]), precision, float(gpu["sm_count"]), mhz)
+                if peak is None or tflop is None:
+                    continue
+                out.append(Floor(gpu["name"], workload, precision, peak, mhz, basis, tflop, tflop / peak))
+    return out
+
+
+def index(floor_list: list[Floor]) -> dict[FloorKey, Floor]:
+    return {(f.gpu, f.workload, f.precision): f for f in floor_list}
+
+
+def efficiency(floor_index: dict[FloorKey, Floor], gpu: str, workload: str, dtype: str, seconds: float) -> float | None:
+    """Fraction of the upper-bound peak a time reached: floor / seconds."""
+    f = floor_index.get((gpu, workload, RATE_OF.get(dtype, "bf16")))
+    return f.floor_s / seconds if f and seconds else None

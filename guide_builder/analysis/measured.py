@@ -1,0 +1,90 @@
+"""Measured results: one row per GPU x workload x variant x dtype x evidence level."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from guide_builder.analysis import stats
+from guide_builder.analysis.config import AnalysisConfig
+from guide_builder.analysis.floors import FloorKey, efficiency
+from guide_builder.analysis.results import Figure, Flag, Floor, GpuResult
+from guide_builder.analysis.rows import evidence_of, gpu_runs, num, price_figure, timed_runs
+from guide_builder.dataset import Dataset
+
+_KEY = ["gpu_name", "workload", "variant", "dtype", "evidence"]
+
+
+def _with_evidence(runs: pd.DataFrame) -> pd.DataFrame:
+    return runs.assign(evidence=runs["weights"].map(evidence_of))
+
+
+def _source(group: pd.DataFrame) -> tuple[tuple[str, ...], str]:
+    benches = tuple(sorted(set(group["bench_id"])))
+    return benches, ", ".join(benches)
+
+
+def _peak_vram(memory_rows: pd.DataFrame, evidence: str, source: str) -> Figure | None:
+    """Highest torch peak (reserved, else allocated) over the memory and timed passes."""
+    if memory_rows.empty:
+        return None
+    peaks = memory_rows["peak_reserved_gib"].fillna(memory_rows["peak_allocated_gib"])
+    value = num(peaks.max())
+    if value is None:
+        return None
+    return Figure(value, "gib", evidence, source, f"max torch peak reserved over {len(peaks)} runs")
+
+
+def measured_results(
+    dataset: Dataset, floor_index: dict[FloorKey, Floor], config: AnalysisConfig
+) -> list[GpuResult]:
+    timed = timed_runs(dataset)
+    if timed.empty:
+        return []
+    timed = _with_evidence(timed)
+    every = _with_evidence(gpu_runs(dataset))
+    every = every.loc[(every["status"] == "ok") & every["memory_cap_gib"].isna()]
+    out: list[GpuResult] = []
+    for key, group in timed.groupby(_KEY, sort=True):
+        gpu, workload, variant, dtype, evidence = key
+        seconds = group["total_s"].astype(float)
+        med, iqr, p90, n = stats.median(seconds), stats.iqr(seconds), stats.p90(seconds), len(seconds)
+        benches, source = _source(group)
+        same = every.loc[(every[_KEY] == pd.Series(key, index=_KEY)).all(axis=1)]
+        memory = same.loc[same["phase"].isin(["memory", "timed"])]
+        energy = stats.median(group["energy_j"])
+        power_max = num(same["power_max_w"].max())
+        price = price_figure(dataset, gpu)
+        eff = efficiency(floor_index, gpu, workload, dtype, med)
+        flags: tuple[Flag, ...] = ()
+        if eff is not None and eff > 1:
+            # Faster than physics allows: a harness or catalogue error, never a result.
+            flags = (Flag("impossible", f"median {med:.3g} s is below the {dtype} floor; check the bench", dtype),)
+        out.append(
+            GpuResult(
+                gpu=gpu,
+                workload=workload,
+                variant=variant,
+                seconds=Figure(med, "s", evidence, source, f"median of {n}, IQR {iqr:.3g} s, p90 {p90:.3g} s"),
+                p90_s=p90,
+                iqr_s=iqr,
+                n=n,
+                wide_spread=bool(med and iqr / med > config.spread_warn_ratio),
+                peak_vram_gib=_peak_vram(memory, evidence, source),
+                energy_j=None if energy is None else Figure(energy, "j", evidence, source, f"median of {n}"),
+                power_max_w=None if power_max is None else Figure(power_max, "w", evidence, source, "highest instantaneous"),
+                efficiency=eff,
+                price_cny=price,
+                images_per_hour_per_kcny=_per_kcny(med, price),
+                bench_ids=benches,
+                flags=flags,
+                precision=dtype,
+            )
+        )
+    return out
+
+
+def _per_kcny(seconds: float | None, price: Figure | None) -> float | None:
+    """Images per hour per 1,000 CNY: performance per CNY."""
+    if not seconds or price is None or not price.value:
+        return None
+    return 3600 / seconds / (price.value / 1000)

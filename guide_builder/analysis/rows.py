@@ -1,0 +1,78 @@
+"""Which rows of a Dataset count as evidence, and the catalogue facts every module reads."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from guide_builder.analysis.results import Evidence, Figure
+from guide_builder.dataset import Dataset
+
+
+def num(value) -> float | None:
+    """A float, or None for NaN / <NA> / missing."""
+    if value is None or value is pd.NA:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def text(value) -> str:
+    return "" if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def evidence_of(weights: str) -> Evidence:
+    """Synthetic weights give real time, memory and power, but are labelled as such."""
+    return "measured_synthetic" if weights == "synthetic" else "measured"
+
+
+def gpu_runs(dataset: Dataset) -> pd.DataFrame:
+    """Runs that may reach the guide: on a catalogued CUDA GPU, never `tiny` weights."""
+    runs = dataset.runs
+    if runs.empty:
+        return runs
+    keep = (runs["device"] == "cuda") & (runs["weights"] != "tiny") & (runs["gpu_name"] != "")
+    return runs.loc[keep]
+
+
+def _uncapped(runs: pd.DataFrame) -> pd.Series:
+    return runs["memory_cap_gib"].isna()
+
+
+def timed_runs(dataset: Dataset) -> pd.DataFrame:
+    """Latency evidence: timed, ok, with a time, not under a memory cap (capped times mislead)."""
+    runs = gpu_runs(dataset)
+    if runs.empty:
+        return runs
+    keep = (runs["phase"] == "timed") & (runs["status"] == "ok") & runs["total_s"].notna()
+    return runs.loc[keep & _uncapped(runs)]
+
+
+def catalogue_row(dataset: Dataset, gpu: str) -> pd.Series | None:
+    rows = dataset.gpus.loc[dataset.gpus["name"] == gpu]
+    return None if rows.empty else rows.iloc[0]
+
+
+def price_figure(dataset: Dataset, gpu: str) -> Figure | None:
+    """The catalogue's CNY price with its kind, date and source; None when it has none."""
+    row = catalogue_row(dataset, gpu)
+    if row is None or num(row.get("price_cny")) is None:
+        return None
+    kind = text(row.get("price_cny_kind"))
+    date = text(row.get("price_cny_date"))
+    detail = ", ".join(x for x in (kind, date) if x)
+    return Figure(num(row["price_cny"]), "cny", "reported", text(row.get("price_cny_source")), detail)
+
+
+def workload_names(dataset: Dataset, reference: str) -> list[str]:
+    """Workloads the guide covers: counted ones, measured ones, and the reference."""
+    names = set(dataset.workloads["workload"]) if not dataset.workloads.empty else set()
+    runs = gpu_runs(dataset)
+    if not runs.empty:
+        names |= set(runs["workload"])
+    names.add(reference)
+    return sorted(names)
