@@ -11,7 +11,7 @@ import pandas as pd
 from guide_builder.csvio import RawTable
 from guide_builder.schema import Column, Table
 
-Report = Callable[[int | None, str | None, str], None]  # (line, column, message)
+Report = Callable[[str, int | None, str | None, str], None]  # (file, line, column, message)
 
 _PATTERNS = {
     "date": r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$",
@@ -30,103 +30,139 @@ _MISSING_WORDS = {"na", "n/a", "nan", "none", "null", "nil", "-", "?"}
 
 def check_header(raw: RawTable, table: Table, report: Report) -> dict[str, int]:
     """Report duplicated, unknown and missing columns; return each known column's position."""
+    file = str(raw.path)
     positions: dict[str, int] = {}
     for i, name in enumerate(raw.header):
         if name in positions:
-            report(1, name, f"duplicated column (also column {positions[name] + 1})")
+            report(file, 1, name, f"duplicated column (also column {positions[name] + 1})")
             continue
         positions[name] = i
         if name not in table.by_name:
             close = difflib.get_close_matches(name, table.names, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            report(1, name, f"unknown column for a {table.name} file{hint}")
+            report(file, 1, name, f"unknown column for a {table.name} file{hint}")
     for name in table.names:
         if name not in positions:
-            report(1, name, "missing column (write it with empty cells when there is no value)")
+            report(
+                file, 1, name, "missing column (write it with empty cells when there is no value)"
+            )
     return {n: i for n, i in positions.items() if n in table.by_name}
 
 
-def typed_frame(raw: RawTable, table: Table, report: Report) -> pd.DataFrame:
-    """Validate every cell and return a typed frame with ``source_row`` (the CSV line).
+def typed_frame(raws: list[RawTable], table: Table, report: Report) -> pd.DataFrame:
+    """Validate every cell of files of one kind and return one typed frame.
 
-    Rows with the wrong cell count are reported and left out of the frame;
-    every other problem is reported and the row kept, so later checks still run.
+    Columns are checked once over all files together (the per-file cost of
+    pandas calls dominates when a tree holds hundreds of benches). The frame
+    has every schema column plus ``source_file`` and ``source_row`` (the CSV
+    line). Rows with the wrong cell count are reported and left out; every
+    other problem is reported and the row kept, so later checks still run.
     """
-    positions = check_header(raw, table, report)
-    width = len(raw.header)
-    good = [i for i, row in enumerate(raw.rows) if len(row) == width]
-    for i, row in enumerate(raw.rows):
-        if len(row) != width:
-            report(raw.lines[i], None, f"row has {len(row)} cells, the header has {width}")
-    lines = np.asarray([raw.lines[i] for i in good], dtype=np.int64)
-    cells = [raw.rows[i] for i in good]
-    data: dict[str, object] = {}
+    columns: dict[str, list[str]] = {name: [] for name in table.names}
+    absent: dict[str, list[bool]] = {name: [] for name in table.names}
+    files: list[str] = []
+    lines: list[int] = []
+    for raw in raws:
+        positions = check_header(raw, table, report)
+        width = len(raw.header)
+        good = []
+        for row, line in zip(raw.rows, raw.lines, strict=True):
+            if len(row) == width:
+                good.append(row)
+                lines.append(line)
+            else:
+                report(
+                    str(raw.path), line, None, f"row has {len(row)} cells, the header has {width}"
+                )
+        files.extend([str(raw.path)] * len(good))
+        for name in table.names:
+            pos = positions.get(name)
+            columns[name].extend([r[pos] for r in good] if pos is not None else [""] * len(good))
+            absent[name].extend([pos is None] * len(good))
+    line_array = np.asarray(lines, dtype=np.int64)
+    file_array = np.asarray(files, dtype=object)
+    data = {}
     for column in table.columns:
-        if column.name not in positions:
-            continue
-        pos = positions[column.name]
-        text = pd.Series([r[pos] for r in cells], dtype=object)
-        data[column.name] = _check_column(text, column, lines, report)
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(cells)))
-    frame["source_row"] = lines
+        text = pd.Series(columns[column.name], dtype=object)
+        missing = np.asarray(absent[column.name], dtype=bool)
+        where = _Where(file_array, line_array, column.name, report)
+        data[column.name] = _check_column(text, column, where, missing)
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(lines)))
+    frame["source_row"] = line_array
+    frame["source_file"] = file_array
     return frame
 
 
-def _check_column(text: pd.Series, column: Column, lines: np.ndarray, report: Report) -> pd.Series:
+class _Where:
+    """Reports problems for the rows a mask selects."""
+
+    def __init__(self, files: np.ndarray, lines: np.ndarray, column: str, report: Report):
+        self.files, self.lines, self.column, self.report = files, lines, column, report
+
+    def __call__(self, mask: np.ndarray, message, values=None) -> None:
+        """message is a string, or a function of the row's value."""
+        picked = np.flatnonzero(mask)
+        for i in picked:
+            text = message(values[i]) if callable(message) else message
+            self.report(self.files[i], int(self.lines[i]), self.column, text)
+
+
+def _check_column(text: pd.Series, column: Column, where: _Where, absent: np.ndarray) -> pd.Series:
     empty = (text == "").to_numpy()
+    values = text.to_numpy()
     if column.required:
-        for line in lines[empty]:
-            report(int(line), column.name, "required value is empty")
+        where(empty & ~absent, "required value is empty")
     if column.numeric:
-        return _check_numeric(text, empty, column, lines, report)
+        return _check_numeric(text, empty, column, where)
     present = ~empty
     if column.kind == "enum":
-        bad = present & ~text.isin(column.allowed).to_numpy()
         allowed = "|".join(column.allowed)
-        for line, value in zip(lines[bad], text[bad], strict=True):
-            report(int(line), column.name, f"'{value}' is not one of {allowed}")
+        bad = present & ~text.isin(column.allowed).to_numpy()
+        where(bad, lambda v: f"'{v}' is not one of {allowed}", values)
     elif column.kind in _PATTERNS:
         ok = text.str.match(_PATTERNS[column.kind]).to_numpy(dtype=bool)
-        bad = present & ~ok
-        for line, value in zip(lines[bad], text[bad], strict=True):
-            report(int(line), column.name, f"{_PATTERN_HELP[column.kind]}, got '{value}'")
+        help_text = _PATTERN_HELP[column.kind]
+        where(present & ~ok, lambda v: f"{help_text}, got '{v}'", values)
     return text
 
 
-def _check_numeric(
-    text: pd.Series, empty: np.ndarray, column: Column, lines: np.ndarray, report: Report
-) -> pd.Series:
-    stripped = text.str.strip()
-    numbers = pd.to_numeric(stripped.where(~empty), errors="coerce").astype("float64")
-    values = numbers.to_numpy()
-    lowered = stripped.str.lower()
-    nan_text = lowered.isin(("nan", "+nan", "-nan")).to_numpy()
-    unparsed = ~empty & np.isnan(values) & ~nan_text
-    for line, value in zip(lines[unparsed], text[unparsed], strict=True):
+def _check_numeric(text: pd.Series, empty: np.ndarray, column: Column, where: _Where) -> pd.Series:
+    raw = text.to_numpy()
+    numbers = pd.to_numeric(text.where(~empty), errors="coerce").astype("float64").to_numpy()
+    nan_text = (
+        ~empty
+        & np.isnan(numbers)
+        & text.str.strip().str.lower().isin(("nan", "+nan", "-nan")).to_numpy()
+    )
+    unparsed = ~empty & np.isnan(numbers) & ~nan_text
+
+    def unparsed_message(value: str) -> str:
         if value.strip().lower() in _MISSING_WORDS:
-            msg = f"text '{value}' where a number belongs (leave the cell empty when the value is missing)"
-        else:
-            msg = f"expected a number, got '{value}'"
-        report(int(line), column.name, msg)
-    for line in lines[nan_text & ~empty]:
-        report(int(line), column.name, "NaN is not a value (leave the cell empty when missing)")
-    finite = np.isfinite(values)
-    for line, value in zip(lines[np.isinf(values)], values[np.isinf(values)], strict=True):
-        report(int(line), column.name, f"infinite value {value}")
+            return f"text '{value}' where a number belongs (leave the cell empty when the value is missing)"
+        return f"expected a number, got '{value}'"
+
+    where(unparsed, unparsed_message, raw)
+    where(nan_text, "NaN is not a value (leave the cell empty when missing)")
+    infinite = np.isinf(numbers)
+    where(infinite, lambda v: f"infinite value {v}", numbers)
+    finite = np.isfinite(numbers)
+    safe = np.where(finite, numbers, 0.0)
     if column.kind == "int":
-        fractional = finite & (np.mod(np.where(finite, values, 0), 1) != 0)
-        for line, value in zip(lines[fractional], values[fractional], strict=True):
-            report(int(line), column.name, f"expected a whole number, got {value:g}")
+        where(
+            finite & (np.mod(safe, 1) != 0),
+            lambda v: f"expected a whole number, got {v:g}",
+            numbers,
+        )
     if column.positive:
-        low = finite & (values <= 0)
-        for line, value in zip(lines[low], values[low], strict=True):
-            report(int(line), column.name, f"must be greater than 0, got {value:g}")
+        where(finite & (safe <= 0), lambda v: f"must be greater than 0, got {v:g}", numbers)
     elif column.minimum is not None:
-        low = finite & (values < column.minimum)
-        for line, value in zip(lines[low], values[low], strict=True):
-            report(int(line), column.name, f"must be at least {column.minimum:g}, got {value:g}")
-    clean = pd.Series(np.where(finite, values, np.nan), index=text.index)
+        where(
+            finite & (safe < column.minimum),
+            lambda v: f"must be at least {column.minimum:g}, got {v:g}",
+            numbers,
+        )
+    clean = pd.Series(np.where(finite, numbers, np.nan), index=text.index)
     if column.kind == "int":
-        whole = np.isfinite(clean.to_numpy()) & (np.mod(np.nan_to_num(clean.to_numpy()), 1) == 0)
+        whole = finite & (np.mod(safe, 1) == 0)
         return clean.where(whole).round().astype("Int64")
     return clean

@@ -125,31 +125,25 @@ class _Loader:
     def problem(self, path: Path | str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(str(path), row, column, message))
 
-    def read(self, path: Path, table: Table) -> pd.DataFrame:
-        """One CSV as a typed frame (empty frame with the schema's columns when unreadable)."""
-        try:
-            raw = read_raw(path, self.max_bytes)
-        except TooLarge as exc:
-            self.problem(path, None, None, f"{exc}; refused before parsing")
-            return _empty(table)
-        except UnicodeDecodeError as exc:
-            self.problem(path, None, None, f"not UTF-8 ({exc.reason} at byte {exc.start})")
-            return _empty(table)
-        if raw.truncated_last_line:
-            self.warnings.append(
-                f"{path}:{raw.lines[-1] + 1 if raw.lines else 2}: unterminated last line skipped "
-                "(an interrupted write)"
-            )
-
-        def report(line: int | None, column: str | None, message: str) -> None:
-            self.problem(path, line, column, message)
-
-        frame = typed_frame(raw, table, report)
-        for name in table.names:  # keep every schema column, even when the file lacks it
-            if name not in frame:
-                frame[name] = _empty(table)[name].reindex(frame.index)
-        frame["source_file"] = str(path)
-        return frame
+    def read(self, paths: list[Path], table: Table) -> pd.DataFrame:
+        """CSVs of one kind as one typed frame (unreadable files are problems, not rows)."""
+        raws = []
+        for path in paths:
+            try:
+                raw = read_raw(path, self.max_bytes)
+            except TooLarge as exc:
+                self.problem(path, None, None, f"{exc}; refused before parsing")
+                continue
+            except UnicodeDecodeError as exc:
+                self.problem(path, None, None, f"not UTF-8 ({exc.reason} at byte {exc.start})")
+                continue
+            if raw.truncated_last_line:
+                line = raw.lines[-1] + 1 if raw.lines else 2
+                self.warnings.append(
+                    f"{path}:{line}: unterminated last line skipped (an interrupted write)"
+                )
+            raws.append(raw)
+        return typed_frame(raws, table, self.problem)
 
     def load(self, layout: Layout, roots: tuple[Path, ...]) -> Dataset:
         gpus, workloads = self._catalog(layout)
@@ -165,35 +159,32 @@ class _Loader:
                 f"'{alias}' names both {first} and {second}",
             )
         benches: dict[str, BenchMeta] = {}
-        parts: dict[str, list[pd.DataFrame]] = {"runs": [], "probes": [], "telemetry": []}
+        meta_by_file: dict[str, BenchMeta] = {}
+        files: dict[str, list[Path]] = {name: [] for name in BENCH_FILES}
         for bench_dir in layout.bench_dirs:
             meta = self._bench_meta(bench_dir)
-            frames = {
-                table.name: self.read(bench_dir / name, table)
-                if (bench_dir / name).is_file()
-                else None
-                for name, table in BENCH_FILES.items()
-            }
-            if frames["runs"] is None:
+            if not (bench_dir / "runs.csv").is_file():
                 self.problem(
                     bench_dir / "runs.csv", None, None, "missing (every bench has runs.csv)"
                 )
-            if meta is not None:
-                self._check_bench(bench_dir, meta, frames)
-                if meta.bench_id in benches and benches[meta.bench_id] != meta:
-                    self.problem(
-                        bench_dir / "bench.json",
-                        None,
-                        "bench_id",
-                        f"bench id '{meta.bench_id}' is used by two different benches",
-                    )
-                benches[meta.bench_id] = meta
-            for name, frame in frames.items():
-                if frame is not None:
-                    parts[name].append(frame)
-        runs = _concat(parts["runs"], RUNS)
-        probes = _concat(parts["probes"], PROBES_TABLE)
-        telemetry = _concat(parts["telemetry"], TELEMETRY)
+            for name in BENCH_FILES:
+                if (bench_dir / name).is_file():
+                    files[name].append(bench_dir / name)
+                    if meta is not None:
+                        meta_by_file[str(bench_dir / name)] = meta
+            if meta is None:
+                continue
+            if meta.bench_id in benches and benches[meta.bench_id] != meta:
+                self.problem(
+                    bench_dir / "bench.json",
+                    None,
+                    "bench_id",
+                    f"bench id '{meta.bench_id}' is used by two different benches",
+                )
+            benches[meta.bench_id] = meta
+        runs, probes, telemetry = (self.read(files[n], t) for n, t in BENCH_FILES.items())
+        for frame in (runs, probes, telemetry):
+            self._check_against_meta(frame, meta_by_file)
         needs_catalogue = bool(
             ((runs["device"] == "cuda").any() if len(runs) else False) or layout.reported_files
         )
@@ -201,7 +192,7 @@ class _Loader:
             self.problem(
                 roots[0], None, None, "no catalogue found (catalog/gpus.csv); pass --catalog DIR"
             )
-        reported = _concat([self.read(p, REPORTED) for p in layout.reported_files], REPORTED)
+        reported = self.read(layout.reported_files, REPORTED)
         if layout.catalog_dir is not None:
             runs["gpu_name"] = self._resolve(runs, "gpu_name", resolver, fallback="gpu_name_nvml")
             probes["gpu_name"] = self._resolve(probes, "gpu_name", resolver)
@@ -241,13 +232,13 @@ class _Loader:
             return gpus, workloads
         gpus_path = layout.catalog_dir / "gpus.csv"
         if gpus_path.is_file():
-            gpus = self.read(gpus_path, GPUS)
+            gpus = self.read([gpus_path], GPUS)
             self._check_catalogue(gpus_path, gpus)
         else:
             self.problem(gpus_path, None, None, "missing: the GPU catalogue")
         workloads_path = layout.catalog_dir / "workloads.csv"
         if workloads_path.is_file():
-            workloads = self.read(workloads_path, WORKLOADS)
+            workloads = self.read([workloads_path], WORKLOADS)
             self._unique(workloads_path, workloads, "workload")
         return gpus, workloads
 
@@ -326,46 +317,64 @@ class _Loader:
             )
         return meta
 
-    def _check_bench(
-        self, bench_dir: Path, meta: BenchMeta, frames: dict[str, pd.DataFrame | None]
-    ) -> None:
-        """Rows must agree with the bench.json they sit beside."""
-        uuids = {g.uuid: g.index for g in meta.gpus}
-        for name, frame in frames.items():
-            if frame is None or not len(frame):
+    def _check_against_meta(self, frame: pd.DataFrame, meta_by_file: dict[str, BenchMeta]) -> None:
+        """Rows must agree with the bench.json beside them."""
+        if not len(frame):
+            return
+        metas = frame["source_file"].map(meta_by_file)
+        known = metas.notna()
+        checks = [
+            ("bench_id", lambda m: m.bench_id),
+            ("device", lambda m: m.device),
+            ("weights", lambda m: m.weights),
+        ]
+        for column, attribute in checks:
+            if column not in frame:
                 continue
-            path = bench_dir / f"{name}.csv"
-            expectations = [("bench_id", meta.bench_id)]
-            if "device" in frame:
-                expectations.append(("device", meta.device))
-            if "weights" in frame:
-                expectations.append(("weights", meta.weights))
-            for column, expected in expectations:
-                bad = frame[column] != expected
-                for line, value in zip(
-                    frame.loc[bad, "source_row"], frame.loc[bad, column], strict=True
-                ):
-                    self.problem(
-                        path,
-                        int(line),
-                        column,
-                        f"'{value}' contradicts bench.json ({column} '{expected}')",
-                    )
-            if "gpu_uuid" in frame and meta.device == "cuda":
-                for line, uuid, index in zip(
-                    frame["source_row"], frame["gpu_uuid"], frame["gpu_index"], strict=True
-                ):
-                    if uuid not in uuids:
-                        self.problem(
-                            path, int(line), "gpu_uuid", f"'{uuid}' is not one of bench.json's GPUs"
-                        )
-                    elif pd.notna(index) and int(index) != uuids[uuid]:
-                        self.problem(
-                            path,
-                            int(line),
-                            "gpu_index",
-                            f"{index} contradicts bench.json (that GPU is index {uuids[uuid]})",
-                        )
+            expected = metas[known].map(attribute)
+            bad = expected.index[frame.loc[known, column] != expected]
+            for i in bad:
+                self.problem(
+                    frame.at[i, "source_file"],
+                    int(frame.at[i, "source_row"]),
+                    column,
+                    f"'{frame.at[i, column]}' contradicts bench.json ({column} '{expected[i]}')",
+                )
+        if "gpu_uuid" not in frame:
+            return
+        uuid_index = {
+            (file, g.uuid): g.index
+            for file, meta in meta_by_file.items()
+            if meta.device == "cuda"
+            for g in meta.gpus
+        }
+        cuda = known & (metas[known].map(lambda m: m.device) == "cuda").reindex(
+            frame.index, fill_value=False
+        )
+        pairs = zip(
+            frame.loc[cuda, "source_file"],
+            frame.loc[cuda, "gpu_uuid"],
+            frame.loc[cuda, "gpu_index"],
+            frame.index[cuda],
+            strict=True,
+        )
+        seen: dict[tuple[str, str, object], int | None] = {}
+        for file, uuid, index, i in pairs:
+            key = (file, uuid, index)
+            if key in seen and seen[key] is None:
+                continue
+            line = int(frame.at[i, "source_row"])
+            if (file, uuid) not in uuid_index:
+                self.problem(file, line, "gpu_uuid", f"'{uuid}' is not one of bench.json's GPUs")
+            elif pd.notna(index) and int(index) != uuid_index[(file, uuid)]:
+                self.problem(
+                    file,
+                    line,
+                    "gpu_index",
+                    f"{index} contradicts bench.json (that GPU is index {uuid_index[(file, uuid)]})",
+                )
+            else:
+                seen[key] = None
 
     def _resolve(
         self,
@@ -376,35 +385,23 @@ class _Loader:
         cpu_ok: bool = True,
     ) -> pd.Series:
         """Canonical names for a column; unknown names are problems with a suggestion."""
-        cache: dict[str, str | None] = {}
-        out: list[str] = []
-        is_cpu = (
-            frame["device"] == "cpu"
-            if cpu_ok and "device" in frame
-            else pd.Series(False, index=frame.index)
-        )
-        for name, alt, cpu, line, file in zip(
-            frame[column],
-            frame[fallback] if fallback else frame[column],
-            is_cpu,
-            frame["source_row"],
-            frame["source_file"],
-            strict=True,
-        ):
-            if cpu:
-                out.append("")
-                continue
-            given = name or alt
-            if given not in cache:
-                cache[given] = resolver.resolve(given) if given else None
-            canonical = cache[given]
-            if canonical is None:
-                where = column if name or not fallback else fallback
-                self.problem(file, int(line), where, _unknown_gpu_message(given, resolver))
-                out.append("")
-            else:
-                out.append(canonical)
-        return pd.Series(out, index=frame.index, dtype=object)
+        if not len(frame):
+            return pd.Series([], dtype=object)
+        given = frame[column]
+        if fallback:
+            given = given.where(given != "", frame[fallback])
+        mapping = {name: resolver.resolve(name) if name else None for name in given.unique()}
+        canonical = given.map(mapping)
+        cpu = frame["device"] == "cpu" if cpu_ok and "device" in frame else False
+        for i in frame.index[canonical.isna() & ~cpu]:
+            where = column if frame.at[i, column] or not fallback else fallback
+            self.problem(
+                frame.at[i, "source_file"],
+                int(frame.at[i, "source_row"]),
+                where,
+                _unknown_gpu_message(given[i], resolver),
+            )
+        return canonical.where(canonical.notna() & ~cpu, "").astype(object)
 
     def _check_run_status(self, runs: pd.DataFrame) -> None:
         bad = (runs["status"] == "ok") & runs["total_s"].isna()

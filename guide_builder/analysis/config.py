@@ -29,6 +29,26 @@ class AnalysisConfig(BaseModel):
         gt=0,
         description="Balanced tier: above entry_max_cny up to this (CNY); future-proof is above it.",
     )
+    tier_rank: dict[str, str] = Field(
+        default_factory=lambda: {
+            "entry": "perf_per_cny",
+            "balanced": "perf_per_cny",
+            "future_proof": "seconds",
+        },
+        description="What each tier ranks by first: 'seconds' (seconds per image, lower wins) "
+        "or 'perf_per_cny' (images per hour per 1,000 CNY, higher wins); the other breaks ties, "
+        "then the lower price, then the name.",
+    )
+    tie_tolerance: float = Field(
+        0.02,
+        ge=0,
+        description="Cards within this fraction of the best on the first ranking key are tied.",
+    )
+    tier_form_factors: tuple[str, ...] = Field(
+        ("desktop",),
+        description="Form factors a tier may recommend (laptops and data-centre cards are shown "
+        "in the results but not picked).",
+    )
     # ROI.
     hourly_rate_cny: float = Field(
         200,
@@ -89,11 +109,34 @@ class AnalysisConfig(BaseModel):
         description="Fraction of the bf16 floor's speed assumed for estimates when no card "
         "has been measured (floor / efficiency = estimated seconds).",
     )
+    spec_tolerance: float = Field(
+        0.05,
+        ge=0,
+        description="A claimed spec (bandwidth, VRAM) further than this fraction from the "
+        "catalogue contradicts it.",
+    )
     # Memory fits.
     vram_margin_gib: float = Field(
         1.5,
         ge=0,
         description="Activations, CUDA context and fragmentation added to component sizes (GiB).",
+    )
+    context_gib: float = Field(
+        0.5,
+        ge=0,
+        description="CUDA context and other memory outside torch's allocator, added to a "
+        "measured torch peak before comparing it with a card's capacity (GiB).",
+    )
+    fit_variants: dict[str, list[list[str]]] = Field(
+        default_factory=lambda: {
+            "plain": [["transformer", "text_encoder", "vae"]],
+            "text_encoder_unload": [["text_encoder"], ["transformer", "vae"]],
+            "model_offload": [["transformer"], ["text_encoder"], ["vae"]],
+            "sequential_offload": [[]],
+        },
+        description="Variants tried for a fit, cheapest first, each as the groups of "
+        "components (transformer, text_encoder, vae) on the GPU together; the estimate for a "
+        "variant is its largest group's size plus vram_margin_gib.",
     )
     transformer_gib: float = Field(11.46, gt=0, description="DiT weights in bf16 (GiB).")
     text_encoder_gib: float = Field(7.5, ge=0, description="Text encoder (Qwen3-4B) in bf16 (GiB).")
@@ -112,4 +155,7 @@ class AnalysisConfig(BaseModel):
             raise ValueError("balanced_max_cny must be above entry_max_cny")
         if not self.psu_sizes_w or list(self.psu_sizes_w) != sorted(self.psu_sizes_w):
             raise ValueError("psu_sizes_w must be a non-empty ascending list")
+        unknown = set(self.tier_rank.values()) - {"seconds", "perf_per_cny"}
+        if unknown:
+            raise ValueError(f"tier_rank values must be 'seconds' or 'perf_per_cny', not {unknown}")
         return self

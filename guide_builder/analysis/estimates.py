@@ -26,7 +26,11 @@ def card_efficiencies(measured: list[GpuResult], workload: str) -> dict[str, flo
 
 
 def calibrate(
-    dataset: Dataset, measured: list[GpuResult], workload: str, architecture: str, config: AnalysisConfig
+    dataset: Dataset,
+    measured: list[GpuResult],
+    workload: str,
+    architecture: str,
+    config: AnalysisConfig,
 ) -> tuple[float, str]:
     """The efficiency to assume for an unmeasured card of ``architecture``, and its basis in words."""
     per_card = card_efficiencies(measured, workload)

@@ -95,10 +95,14 @@ def floors(dataset: Dataset, config: AnalysisConfig) -> list[Floor]:
         for workload in dataset.workloads["workload"]:
             tflop = workload_tflop(dataset, workload)
             for precision in PRECISION_ORDER:
-                peak = computed_tflops(str(gpu["architecture"]), precision, float(gpu["sm_count"]), mhz)
+                peak = computed_tflops(
+                    str(gpu["architecture"]), precision, float(gpu["sm_count"]), mhz
+                )
                 if peak is None or tflop is None:
                     continue
-                out.append(Floor(gpu["name"], workload, precision, peak, mhz, basis, tflop, tflop / peak))
+                out.append(
+                    Floor(gpu["name"], workload, precision, peak, mhz, basis, tflop, tflop / peak)
+                )
     return out
 
 
@@ -106,7 +110,9 @@ def index(floor_list: list[Floor]) -> dict[FloorKey, Floor]:
     return {(f.gpu, f.workload, f.precision): f for f in floor_list}
 
 
-def efficiency(floor_index: dict[FloorKey, Floor], gpu: str, workload: str, dtype: str, seconds: float) -> float | None:
+def efficiency(
+    floor_index: dict[FloorKey, Floor], gpu: str, workload: str, dtype: str, seconds: float
+) -> float | None:
     """Fraction of the upper-bound peak a time reached: floor / seconds."""
     f = floor_index.get((gpu, workload, RATE_OF.get(dtype, "bf16")))
     return f.floor_s / seconds if f and seconds else None

@@ -47,7 +47,12 @@ def measured_results(
     for key, group in timed.groupby(_KEY, sort=True):
         gpu, workload, variant, dtype, evidence = key
         seconds = group["total_s"].astype(float)
-        med, iqr, p90, n = stats.median(seconds), stats.iqr(seconds), stats.p90(seconds), len(seconds)
+        med, iqr, p90, n = (
+            stats.median(seconds),
+            stats.iqr(seconds),
+            stats.p90(seconds),
+            len(seconds),
+        )
         benches, source = _source(group)
         same = every.loc[(every[_KEY] == pd.Series(key, index=_KEY)).all(axis=1)]
         memory = same.loc[same["phase"].isin(["memory", "timed"])]
@@ -58,20 +63,32 @@ def measured_results(
         flags: tuple[Flag, ...] = ()
         if eff is not None and eff > 1:
             # Faster than physics allows: a harness or catalogue error, never a result.
-            flags = (Flag("impossible", f"median {med:.3g} s is below the {dtype} floor; check the bench", dtype),)
+            flags = (
+                Flag(
+                    "impossible",
+                    f"median {med:.3g} s is below the {dtype} floor; check the bench",
+                    dtype,
+                ),
+            )
         out.append(
             GpuResult(
                 gpu=gpu,
                 workload=workload,
                 variant=variant,
-                seconds=Figure(med, "s", evidence, source, f"median of {n}, IQR {iqr:.3g} s, p90 {p90:.3g} s"),
+                seconds=Figure(
+                    med, "s", evidence, source, f"median of {n}, IQR {iqr:.3g} s, p90 {p90:.3g} s"
+                ),
                 p90_s=p90,
                 iqr_s=iqr,
                 n=n,
                 wide_spread=bool(med and iqr / med > config.spread_warn_ratio),
                 peak_vram_gib=_peak_vram(memory, evidence, source),
-                energy_j=None if energy is None else Figure(energy, "j", evidence, source, f"median of {n}"),
-                power_max_w=None if power_max is None else Figure(power_max, "w", evidence, source, "highest instantaneous"),
+                energy_j=None
+                if energy is None
+                else Figure(energy, "j", evidence, source, f"median of {n}"),
+                power_max_w=None
+                if power_max is None
+                else Figure(power_max, "w", evidence, source, "highest instantaneous"),
                 efficiency=eff,
                 price_cny=price,
                 images_per_hour_per_kcny=_per_kcny(med, price),

@@ -22,7 +22,11 @@ def num(value) -> float | None:
 
 
 def text(value) -> str:
-    return "" if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else str(value)
+    return (
+        ""
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+        else str(value)
+    )
 
 
 def evidence_of(weights: str) -> Evidence:
@@ -65,7 +69,9 @@ def price_figure(dataset: Dataset, gpu: str) -> Figure | None:
     kind = text(row.get("price_cny_kind"))
     date = text(row.get("price_cny_date"))
     detail = ", ".join(x for x in (kind, date) if x)
-    return Figure(num(row["price_cny"]), "cny", "reported", text(row.get("price_cny_source")), detail)
+    return Figure(
+        num(row["price_cny"]), "cny", "reported", text(row.get("price_cny_source")), detail
+    )
 
 
 def workload_names(dataset: Dataset, reference: str) -> list[str]:
