@@ -198,6 +198,8 @@ class RoiRow:
     extra_cost_cny: float  # price minus the baseline's price
     payback_months: float | None  # None when nothing is saved
     evidence: Evidence
+    baseline_electricity_cny_per_year: float | None = None
+    net_cny_saved_per_year: float | None = None  # time saved minus extra electricity
 
 
 @dataclass
@@ -217,3 +219,5 @@ class Analysis:
     roi: list[RoiRow] = field(default_factory=list)
     # The ROI formulas' inputs as plain data (JSON-able) for the site's calculator.
     roi_model: dict[str, Any] = field(default_factory=dict)
+    # Catalogued cards no tier may pick, each with the reason ("RTX X: no CNY price ...").
+    tier_exclusions: list[str] = field(default_factory=list)

@@ -66,3 +66,93 @@ def roi_for(inputs: dict[str, Any]) -> dict[str, float | None]:
         "extra_cost_cny": extra,
         "payback_months": payback,
     }
+
+
+def _energy(c, dataset) -> tuple[float | None, bool]:
+    """Energy per image and whether it is measured (else board power x seconds)."""
+    if c.result.energy_j and c.result.energy_j.value is not None:
+        return c.result.energy_j.value, True
+    row = dataset.gpus.loc[dataset.gpus["name"] == c.gpu]
+    board = None if row.empty else row["board_power_w"].iloc[0]
+    if board is None or board != board:  # NaN
+        return None, False
+    return float(board) * c.seconds, False
+
+
+def baseline(candidates: list, config) -> Any | None:
+    """The configured baseline card, or the cheapest candidate that fits the workload."""
+    if config.roi_baseline != "cheapest_fit":
+        return next((c for c in candidates if c.gpu == config.roi_baseline), None)
+    return min(candidates, key=lambda c: (c.price.value, c.seconds, c.gpu), default=None)
+
+
+def roi(tiers: list, candidates: list, dataset, config) -> tuple[list, dict[str, Any]]:
+    """RoiRows for the tier picks and the calculator's model (plain JSON-able data)."""
+    from guide_builder.analysis.results import RoiRow
+
+    params = {
+        "images_per_day": config.images_per_day,
+        "working_days_per_year": config.working_days_per_year,
+        "hourly_rate_cny": config.hourly_rate_cny,
+        "electricity_cny_per_kwh": config.electricity_cny_per_kwh,
+    }
+    base = baseline(candidates, config)
+    model: dict[str, Any] = {"formula": __doc__, "inputs": list(INPUTS), "parameters": params, "baseline": None, "cards": []}
+    if base is None:
+        return [], model
+    base_energy, base_measured = _energy(base, dataset)
+    model["baseline"] = _card(base, base_energy, base_measured, "baseline")
+    by_name = {c.gpu: c for c in candidates}
+    rows = []
+    for t in tiers:
+        c = by_name.get(t.gpu) if t.gpu else None
+        if c is None:
+            continue
+        energy, measured = _energy(c, dataset)
+        model["cards"].append(_card(c, energy, measured, t.tier))
+        out = roi_for(
+            {
+                **params,
+                "seconds_per_image": c.seconds,
+                "baseline_seconds_per_image": base.seconds,
+                "price_cny": c.price.value,
+                "baseline_price_cny": base.price.value,
+                "energy_j_per_image": energy,
+                "baseline_energy_j_per_image": base_energy,
+            }
+        )
+        measured_all = all(
+            x.result.seconds.evidence in ("measured", "measured_synthetic") for x in (c, base)
+        )
+        rows.append(
+            RoiRow(
+                tier=t.tier,
+                gpu=c.gpu,
+                baseline_gpu=base.gpu,
+                seconds_per_image=c.seconds,
+                baseline_seconds_per_image=base.seconds,
+                seconds_saved_per_image=out["seconds_saved_per_image"],
+                hours_saved_per_year=out["hours_saved_per_year"],
+                cny_saved_per_year=out["cny_saved_per_year"],
+                electricity_cny_per_year=out["electricity_cny_per_year"],
+                price_cny=c.price.value,
+                extra_cost_cny=out["extra_cost_cny"],
+                payback_months=out["payback_months"],
+                evidence=c.result.seconds.evidence if measured_all else "estimated",
+                baseline_electricity_cny_per_year=out["baseline_electricity_cny_per_year"],
+                net_cny_saved_per_year=out["net_cny_saved_per_year"],
+            )
+        )
+    return rows, model
+
+
+def _card(c, energy: float | None, measured: bool, tier: str) -> dict[str, Any]:
+    return {
+        "tier": tier,
+        "gpu": c.gpu,
+        "seconds_per_image": c.seconds,
+        "price_cny": c.price.value,
+        "energy_j_per_image": energy,
+        "evidence": c.result.seconds.evidence,
+        "energy_evidence": "measured" if measured else "estimated",
+    }
