@@ -149,6 +149,19 @@ class AnalysisConfig(BaseModel):
         "percentage counts as throttling even without reason bits.",
     )
 
+    # Pitfalls.
+    bandwidth_efficiency_ratio: float = Field(
+        0.75,
+        gt=0,
+        le=1,
+        description="A measured card is called bandwidth-starved only when its efficiency is "
+        "below this fraction of the measured cards' median and its bandwidth per bf16 TFLOPS "
+        "is below theirs too.",
+    )
+    slow_disk_gb_s: float = Field(
+        1.0, gt=0, description="A disk read below this (GB/s) makes first model loads slow."
+    )
+
     @model_validator(mode="after")
     def _bands_ordered(self) -> AnalysisConfig:
         if self.balanced_max_cny <= self.entry_max_cny:

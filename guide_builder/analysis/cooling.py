@@ -105,6 +105,8 @@ def _gpu_names(dataset: Dataset) -> dict[tuple[str, int], str]:
         if frame.empty:
             continue
         rows = frame.loc[(frame["gpu_name"] != "") & frame["gpu_index"].notna()]
-        for bench, index, name in zip(rows["bench_id"], rows["gpu_index"], rows["gpu_name"], strict=True):
+        for bench, index, name in zip(
+            rows["bench_id"], rows["gpu_index"], rows["gpu_name"], strict=True
+        ):
             names.setdefault((str(bench), int(index)), name)
     return names

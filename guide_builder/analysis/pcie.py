@@ -12,7 +12,9 @@ GIB = 2**30
 
 
 def _value(probes: pd.DataFrame, probe: str) -> float | None:
-    hit = probes.loc[(probes["probe"] == probe) & (probes["status"] == "ok") & probes["value"].notna()]
+    hit = probes.loc[
+        (probes["probe"] == probe) & (probes["status"] == "ok") & probes["value"].notna()
+    ]
     return None if hit.empty else float(hit["value"].iloc[0])
 
 
@@ -34,8 +36,10 @@ def pcie(dataset: Dataset, config: AnalysisConfig) -> list[PcieAdvice]:
             bench_id=str(bench),
             link_gen=_int(_value(rows, "pcie_link_gen")),
             link_width=_int(_value(rows, "pcie_link_width")),
-            max_gen=_int(_value(rows, "pcie_link_max_gen")) or (meta.pcie_max_gen if meta else None),
-            max_width=_int(_value(rows, "pcie_link_max_width")) or (meta.pcie_max_width if meta else None),
+            max_gen=_int(_value(rows, "pcie_link_max_gen"))
+            or (meta.pcie_max_gen if meta else None),
+            max_width=_int(_value(rows, "pcie_link_max_width"))
+            or (meta.pcie_max_width if meta else None),
             h2d_gb_s=_value(rows, "h2d_bandwidth"),
             load_cold_s=_value(rows, "model_load_cold"),
             load_warm_s=_value(rows, "model_load_warm"),
@@ -62,14 +66,17 @@ def _with_advice(a: PcieAdvice, weights_gb: float) -> PcieAdvice:
             )
     if a.h2d_gb_s:
         transfer = weights_gb / a.h2d_gb_s
-        parts.append(f"host-to-device {a.h2d_gb_s:.1f} GB/s moves the {weights_gb:.1f} GB of bf16 weights in {transfer:.1f} s")
+        parts.append(
+            f"host-to-device {a.h2d_gb_s:.1f} GB/s moves the {weights_gb:.1f} GB of bf16 weights in {transfer:.1f} s"
+        )
         if a.load_warm_s:
             share = transfer / a.load_warm_s
             parts.append(f"{share:.0%} of the {a.load_warm_s:.1f} s warm load")
     if a.load_cold_s and a.load_warm_s and a.load_cold_s > 2 * a.load_warm_s:
         parts.append(
             f"cold load {a.load_cold_s:.1f} s vs warm {a.load_warm_s:.1f} s: the disk, not the slot, "
-            f"sets first-load time" + (f" ({a.disk_read_gb_s:.1f} GB/s read)" if a.disk_read_gb_s else "")
+            f"sets first-load time"
+            + (f" ({a.disk_read_gb_s:.1f} GB/s read)" if a.disk_read_gb_s else "")
         )
     return PcieAdvice(**{**a.__dict__, "advice": "; ".join(parts) or "no PCIe probes recorded"})
 

@@ -23,7 +23,9 @@ def round_psu(raw_w: float, sizes: tuple[int, ...]) -> int:
 
 
 def psu_raw_w(gpu_w: float, config: AnalysisConfig) -> float:
-    return (gpu_w * config.psu_transient_factor + config.cpu_w + config.platform_w) / config.psu_target_load
+    return (
+        gpu_w * config.psu_transient_factor + config.cpu_w + config.platform_w
+    ) / config.psu_target_load
 
 
 def _connector_note(connector: str) -> str:
@@ -36,7 +38,9 @@ def _connector_note(connector: str) -> str:
     return connector
 
 
-def psu_advice(dataset: Dataset, results: list[GpuResult], config: AnalysisConfig) -> list[PsuAdvice]:
+def psu_advice(
+    dataset: Dataset, results: list[GpuResult], config: AnalysisConfig
+) -> list[PsuAdvice]:
     """One PsuAdvice per catalogued GPU."""
     measured: dict[str, Figure] = {}
     for r in results:

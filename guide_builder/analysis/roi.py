@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from guide_builder.analysis.results import RoiRow
+
 INPUTS = (
     "seconds_per_image",
     "baseline_seconds_per_image",
@@ -34,7 +36,9 @@ INPUTS = (
 J_PER_KWH = 3.6e6
 
 
-def _electricity(energy_j: float | None, images_per_year: float, cny_per_kwh: float) -> float | None:
+def _electricity(
+    energy_j: float | None, images_per_year: float, cny_per_kwh: float
+) -> float | None:
     return None if energy_j is None else energy_j * images_per_year / J_PER_KWH * cny_per_kwh
 
 
@@ -45,8 +49,12 @@ def roi_for(inputs: dict[str, Any]) -> dict[str, float | None]:
     saved_s = inputs["baseline_seconds_per_image"] - inputs["seconds_per_image"]
     hours = saved_s * per_year / 3600
     cny = hours * inputs["hourly_rate_cny"]
-    elec = _electricity(inputs.get("energy_j_per_image"), per_year, inputs["electricity_cny_per_kwh"])
-    base_elec = _electricity(inputs.get("baseline_energy_j_per_image"), per_year, inputs["electricity_cny_per_kwh"])
+    elec = _electricity(
+        inputs.get("energy_j_per_image"), per_year, inputs["electricity_cny_per_kwh"]
+    )
+    base_elec = _electricity(
+        inputs.get("baseline_energy_j_per_image"), per_year, inputs["electricity_cny_per_kwh"]
+    )
     net = cny - (elec - base_elec) if elec is not None and base_elec is not None else cny
     extra = inputs["price_cny"] - inputs["baseline_price_cny"]
     if net <= 0:
@@ -88,8 +96,6 @@ def baseline(candidates: list, config) -> Any | None:
 
 def roi(tiers: list, candidates: list, dataset, config) -> tuple[list, dict[str, Any]]:
     """RoiRows for the tier picks and the calculator's model (plain JSON-able data)."""
-    from guide_builder.analysis.results import RoiRow
-
     params = {
         "images_per_day": config.images_per_day,
         "working_days_per_year": config.working_days_per_year,
@@ -97,7 +103,13 @@ def roi(tiers: list, candidates: list, dataset, config) -> tuple[list, dict[str,
         "electricity_cny_per_kwh": config.electricity_cny_per_kwh,
     }
     base = baseline(candidates, config)
-    model: dict[str, Any] = {"formula": __doc__, "inputs": list(INPUTS), "parameters": params, "baseline": None, "cards": []}
+    model: dict[str, Any] = {
+        "formula": __doc__,
+        "inputs": list(INPUTS),
+        "parameters": params,
+        "baseline": None,
+        "cards": [],
+    }
     if base is None:
         return [], model
     base_energy, base_measured = _energy(base, dataset)

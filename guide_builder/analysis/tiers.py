@@ -38,7 +38,9 @@ class Candidate:
         return 3600 / self.seconds / (self.price.value / 1000)
 
 
-def best_result(results: list[GpuResult], gpu: str, workload: str, fit: Fit | None) -> GpuResult | None:
+def best_result(
+    results: list[GpuResult], gpu: str, workload: str, fit: Fit | None
+) -> GpuResult | None:
     """The figure a tier uses: measured before estimated, the card's fitting variant, bf16."""
     rows = [r for r in results if r.gpu == gpu and r.workload == workload and r.seconds.value]
     if not rows:
@@ -72,7 +74,9 @@ def candidates(
         if row["form_factor"] not in config.tier_form_factors:
             excluded.append(f"{gpu}: {row['form_factor']} card, not picked for a tier")
         elif fit is None or fit.verdict == "cannot_run":
-            excluded.append(f"{gpu}: cannot run {workload} ({fit.reason if fit else 'no fit computed'})")
+            excluded.append(
+                f"{gpu}: cannot run {workload} ({fit.reason if fit else 'no fit computed'})"
+            )
         elif result is None:
             excluded.append(f"{gpu}: no measured or estimated time for {workload}")
         elif price is None or not price.value:
@@ -111,7 +115,9 @@ def rank(pool: list[Candidate], first: str, tolerance: float) -> list[Candidate]
     return ordered
 
 
-def _reasons(c: Candidate, ordered: list[Candidate], tier: str, first: str, config: AnalysisConfig) -> tuple[str, ...]:
+def _reasons(
+    c: Candidate, ordered: list[Candidate], tier: str, first: str, config: AnalysisConfig
+) -> tuple[str, ...]:
     lo, hi = band(config, tier)
     bounds = f"above ¥{lo:,.0f}" if hi is None else f"¥{lo or 0:,.0f}-{hi:,.0f}"
     ev = c.result.seconds.evidence
@@ -120,12 +126,20 @@ def _reasons(c: Candidate, ordered: list[Candidate], tier: str, first: str, conf
         f"{key_words} of {len(ordered)} card(s) priced {bounds} that run {config.reference_workload}",
         f"{c.seconds:.2f} s per image ({ev}; {c.result.seconds.source})",
         f"{c.perf_per_kcny:.1f} images per hour per ¥1,000 at ¥{c.price.value:,.0f} ({c.price.detail or 'price'})",
-        "fits as is" if c.fit.verdict == "fits" else f"needs the {c.fit.variant} variant ({c.fit.reason})",
+        "fits as is"
+        if c.fit.verdict == "fits"
+        else f"needs the {c.fit.variant} variant ({c.fit.reason})",
     ]
-    tied = [o for o in ordered[1:] if _score(o, first) - _score(c, first) <= config.tie_tolerance * abs(_score(c, first))]
+    tied = [
+        o
+        for o in ordered[1:]
+        if _score(o, first) - _score(c, first) <= config.tie_tolerance * abs(_score(c, first))
+    ]
     if tied:
         names = ", ".join(o.gpu for o in tied)
-        reasons.append(f"tied with {names} within {config.tie_tolerance:.0%}; chosen on the other key, then price")
+        reasons.append(
+            f"tied with {names} within {config.tie_tolerance:.0%}; chosen on the other key, then price"
+        )
     return tuple(reasons)
 
 
@@ -137,9 +151,22 @@ def tiers(
     for tier in TIERS:
         lo, hi = band(config, tier)
         first = config.tier_rank.get(tier, "seconds")
-        ordered = rank([c for c in candidates_ if in_band(c.price.value, lo, hi)], first, config.tie_tolerance)
+        ordered = rank(
+            [c for c in candidates_ if in_band(c.price.value, lo, hi)], first, config.tie_tolerance
+        )
         if not ordered:
-            out.append(TierPick(tier, lo, hi, None, None, None, None, ("no card priced in this band can run the workload",)))
+            out.append(
+                TierPick(
+                    tier,
+                    lo,
+                    hi,
+                    None,
+                    None,
+                    None,
+                    None,
+                    ("no card priced in this band can run the workload",),
+                )
+            )
             continue
         pick = ordered[0]
         out.append(
@@ -156,4 +183,3 @@ def tiers(
             )
         )
     return out
-

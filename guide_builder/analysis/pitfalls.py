@@ -1,0 +1,221 @@
+"""Pitfalls derived from the data, each with its evidence."""
+
+from __future__ import annotations
+
+from guide_builder.analysis import stats
+from guide_builder.analysis.config import AnalysisConfig
+from guide_builder.analysis.results import CoolingAdvice, FactCheck, Fit, GpuResult, Pitfall
+from guide_builder.analysis.rows import gpu_runs, num, text
+from guide_builder.catalog import PER_SM_RATES
+from guide_builder.dataset import Dataset
+
+
+def fit_pitfalls(fits: list[Fit], config: AnalysisConfig) -> list[Pitfall]:
+    out = []
+    for f in fits:
+        if f.workload != config.reference_workload or f.verdict == "fits":
+            continue
+        if f.verdict == "cannot_run":
+            out.append(
+                Pitfall(
+                    "oom",
+                    f.gpu,
+                    f"{f.gpu} ({f.capacity_gib:g} GiB) cannot run {f.workload}",
+                    f.reason,
+                    f.evidence,
+                    "fit",
+                )
+            )
+        else:
+            out.append(
+                Pitfall(
+                    "needs_offload",
+                    f.gpu,
+                    f"{f.gpu} runs {f.workload} only with {f.variant}",
+                    f.reason,
+                    f.evidence,
+                    "fit",
+                )
+            )
+    return out
+
+
+def oom_runs(dataset: Dataset) -> list[Pitfall]:
+    """Uncapped OOMs on a real card (capped ones speak through the fits)."""
+    runs = gpu_runs(dataset)
+    if runs.empty:
+        return []
+    ooms = runs.loc[(runs["status"] == "oom") & runs["memory_cap_gib"].isna()]
+    out = []
+    for (gpu, workload, variant), g in ooms.groupby(["gpu_name", "workload", "variant"], sort=True):
+        benches = ", ".join(sorted(set(g["bench_id"])))
+        ev = "measured_synthetic" if (g["weights"] == "synthetic").all() else "measured"
+        out.append(
+            Pitfall(
+                "oom",
+                gpu,
+                f"{gpu} ran out of memory on {workload} ({variant})",
+                f"{len(g)} OOM run(s): {text(g['error'].iloc[0])}",
+                ev,
+                benches,
+            )
+        )
+    return out
+
+
+def below_floor(checks: list[FactCheck]) -> list[Pitfall]:
+    return [
+        Pitfall(
+            "below_floor",
+            c.gpu,
+            f"claimed {c.value:g} {c.unit} on the {c.gpu} is impossible",
+            c.flag.reason,
+            "reported",
+            c.source,
+        )
+        for c in checks
+        if c.flag.grade == "impossible"
+    ]
+
+
+def throttling(cooling: list[CoolingAdvice], config: AnalysisConfig) -> list[Pitfall]:
+    out = []
+    for c in cooling:
+        dropped = c.clock_drop_pct is not None and c.clock_drop_pct > config.throttle_clock_drop_pct
+        if c.time_to_throttle_s is not None or dropped:
+            out.append(
+                Pitfall(
+                    "throttling",
+                    c.gpu,
+                    f"{c.gpu} throttled under sustained load",
+                    c.advice,
+                    "measured",
+                    c.bench_id,
+                )
+            )
+    return out
+
+
+def bandwidth(dataset: Dataset, results: list[GpuResult], config: AnalysisConfig) -> list[Pitfall]:
+    """Only where measured efficiency shows it: the transformer is compute-bound at 1024x1024."""
+    best: dict[str, GpuResult] = {}
+    for r in results:
+        if (
+            r.seconds.evidence != "estimated"
+            and r.precision == "bf16"
+            and r.efficiency
+            and r.workload == config.reference_workload
+        ) and (r.gpu not in best or r.efficiency > best[r.gpu].efficiency):
+            best[r.gpu] = r
+    if len(best) < 2:
+        return []
+    cat = dataset.gpus.set_index("name")
+    ratio = {
+        g: num(cat.at[g, "bandwidth_gb_s"]) / num(cat.at[g, "bf16_tflops"])
+        for g in best
+        if num(cat.at[g, "bandwidth_gb_s"]) and num(cat.at[g, "bf16_tflops"])
+    }
+    med_eff = stats.median(r.efficiency for r in best.values())
+    med_ratio = stats.median(ratio.values())
+    out = []
+    for g, r in best.items():
+        if (
+            g in ratio
+            and r.efficiency < config.bandwidth_efficiency_ratio * med_eff
+            and ratio[g] < med_ratio
+        ):
+            out.append(
+                Pitfall(
+                    "bandwidth",
+                    g,
+                    f"{g} is held back by memory bandwidth",
+                    f"measured efficiency {r.efficiency:.0%} vs the measured median {med_eff:.0%}, with "
+                    f"{ratio[g]:.1f} GB/s per bf16 TFLOPS vs a median {med_ratio:.1f}",
+                    r.seconds.evidence,
+                    r.seconds.source,
+                )
+            )
+    return out
+
+
+def catalogue_pitfalls(dataset: Dataset) -> list[Pitfall]:
+    out = []
+    for _, g in dataset.gpus.iterrows():
+        name, arch, src = g["name"], str(g["architecture"]), text(g.get("spec_source_url"))
+        if g["form_factor"] == "laptop":
+            power = num(g.get("board_power_w"))
+            out.append(
+                Pitfall(
+                    "laptop",
+                    name,
+                    f"{name}: speed depends on the laptop's power limit",
+                    f"the same chip runs at the clock its power limit allows{f' (catalogue: {power:g} W)' if power else ''}; check the maker's TGP",
+                    "reported",
+                    src,
+                )
+            )
+        if "bf16" not in PER_SM_RATES.get(arch, {}):
+            out.append(
+                Pitfall(
+                    "no_bf16",
+                    name,
+                    f"{name} has no bf16 tensor cores",
+                    f"{arch} lacks bf16; fp16 risks black images with Z-Image",
+                    "reported",
+                    src,
+                )
+            )
+        if arch == "Blackwell":
+            out.append(
+                Pitfall(
+                    "cuda_12_8",
+                    name,
+                    f"{name} needs a PyTorch build for CUDA 12.8 or newer",
+                    "Blackwell kernels are missing from older wheels ('no kernel image is available')",
+                    "reported",
+                    src,
+                )
+            )
+    return out
+
+
+def slow_disk(dataset: Dataset, config: AnalysisConfig) -> list[Pitfall]:
+    probes = dataset.probes
+    if probes.empty:
+        return []
+    disk = probes.loc[
+        (probes["probe"] == "disk_read")
+        & (probes["status"] == "ok")
+        & (probes["value"] < config.slow_disk_gb_s)
+    ]
+    out = []
+    for _, p in disk.iterrows():
+        cold = probes.loc[
+            (probes["bench_id"] == p["bench_id"])
+            & (probes["probe"] == "model_load_cold")
+            & probes["value"].notna()
+        ]
+        extra = f"; cold model load {float(cold['value'].iloc[0]):.0f} s" if not cold.empty else ""
+        out.append(
+            Pitfall(
+                "slow_disk",
+                text(p["gpu_name"]),
+                "a slow disk makes the first model load slow",
+                f"disk read {float(p['value']):.2f} GB/s{extra}",
+                "measured",
+                str(p["bench_id"]),
+            )
+        )
+    return out
+
+
+def pitfalls(dataset, fits, checks, cooling, results, config) -> list[Pitfall]:
+    return [
+        *fit_pitfalls(fits, config),
+        *oom_runs(dataset),
+        *below_floor(checks),
+        *throttling(cooling, config),
+        *bandwidth(dataset, results, config),
+        *slow_disk(dataset, config),
+        *catalogue_pitfalls(dataset),
+    ]

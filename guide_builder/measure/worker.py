@@ -1,0 +1,288 @@
+"""The worker: one `spawn`ed process per GPU (or the CPU), streaming messages to the parent.
+
+It sees exactly one CUDA device, chosen by UUID before torch is imported, so CUDA's device
+0 is the NVML device the parent named. Messages on the queue are `(kind, payload)`:
+``env``, ``begin`` (what it is about to do, so a crash can be blamed), ``run``, ``probe``,
+``telemetry``, ``end_config`` and ``done``. The parent owns all files.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import time
+from typing import Any
+
+from guide_builder.measure import variants as variant_registry
+from guide_builder.measure import workloads as workload_registry
+from guide_builder.measure.config import MeasureConfig
+from guide_builder.measure.device import Device, describe_exception
+
+PHASES_BEFORE_TIMED = ("first", "warmup")
+
+
+def config_key(target_id: str, workload: str, variant: str, cap: float | None) -> str:
+    """The identity of one configuration on one device (resume skips finished keys)."""
+    return f"{target_id}|{workload}|{variant}|{'' if cap is None else format(cap, 'g')}"
+
+
+def main(job: dict[str, Any], queue: Any) -> None:
+    """Process entry point."""
+    # Ctrl-C reaches the whole process group: the parent decides when a worker stops
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    target = job["target"]
+    if target["kind"] == "cuda":
+        os.environ["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
+        os.environ["CUDA_VISIBLE_DEVICES"] = target["uuid"]
+    Worker(job, queue.put).run()
+
+
+class Worker:
+    def __init__(self, job: dict[str, Any], emit):
+        self.job = job
+        self.emit = lambda kind, payload=None: emit((kind, payload))
+        self.cfg = MeasureConfig.from_dict(job["config"])
+        self.target = job["target"]
+        self.bench_id = job["bench_id"]
+        self.next_index = job["next_run_index"]
+
+    def run(self) -> None:
+        workload_registry.load_plugins(self.cfg.plugins)
+        _quiet_libraries()
+        import torch
+
+        from guide_builder.measure.device import make_device
+        from guide_builder.measure.nvml import Nvml
+        from guide_builder.measure.telemetry import Sampler
+        from guide_builder.measure.timing import Timer
+
+        self.torch = torch
+        self.device: Device = make_device(self.target["kind"])
+        self.timer = Timer(self.device)
+        self.nvml = Nvml()
+        self.handle = self.nvml.handle(self.target["index"]) if self.target.get("index") is not None else None
+        self.emit("env", _environment(torch))
+        self.sampler = Sampler(
+            self.nvml,
+            self.target.get("index"),
+            self.bench_id,
+            lambda row: self.emit("telemetry", row),
+            self.cfg.telemetry_hz,
+        )
+        if self.cfg.telemetry:
+            self.sampler.start()
+        try:
+            self._probes()
+            for item in self.job["items"]:
+                self.run_configuration(item)
+        finally:
+            self.sampler.stop()
+        self.emit("done")
+
+    # -- probes -------------------------------------------------------------------------
+    def _probes(self) -> None:
+        skip = set(self.job.get("skip_probes", []))
+        if not self.job.get("probes"):
+            return
+        from guide_builder.measure import probes
+
+        load, model_dir = None, None
+        if self.cfg.weights == "real":
+            w = workload_registry.get(self.cfg.workloads[0])
+            dtype = self.torch.bfloat16
+
+            def load():
+                pipe = w.family.build("real", "cpu", dtype, self._options())
+                del pipe
+                gc.collect()
+
+            model_dir = _local_dir(self.cfg.model_path)
+        for row in probes.run_all(self.device, self.timer, self.nvml, self.target.get("index"), self.cfg.weights, load, model_dir):
+            if row["probe"] not in skip:
+                self.emit("probe", {**self._probe_base(), **row})
+
+    def _probe_base(self) -> dict[str, Any]:
+        t = self.target
+        return {
+            "bench_id": self.bench_id,
+            "gpu_index": t.get("index"),
+            "gpu_uuid": t.get("uuid") or None,
+            "gpu_name": t.get("name") or None,
+            "device": t["kind"],
+        }
+
+    def _options(self) -> dict[str, Any]:
+        return {"model_path": self.cfg.model_path, "allow_download": self.cfg.allow_download}
+
+    # -- one configuration -----------------------------------------------------------------
+    def run_configuration(self, item: dict[str, Any]) -> None:
+        w = workload_registry.get(item["workload"])
+        v = variant_registry.get(item["variant"])
+        cap = item["cap"]
+        done = {p: tuple(x) for p, x in item.get("done", {}).items()}
+        width, height = w.size(self.cfg.weights)
+        seed = self.cfg.seed if self.cfg.seed is not None else w.seed
+        base = {
+            **{k: v for k, v in self._probe_base().items() if k != "gpu_name"},
+            "gpu_name_nvml": self.target.get("name_nvml") or None,
+            "gpu_name": self.target.get("name") or None,
+            "workload": w.name,
+            "variant": v.name,
+            "memory_cap_gib": cap,
+            "weights": self.cfg.weights,
+            "dtype": w.dtype,
+            "attention_backend": self.cfg.attention_backend or "sdpa",
+            "width": width,
+            "height": height,
+            "steps": w.steps,
+            "seed": seed,
+        }
+        key = item["key"]
+        self.phase = "first"
+        self.emit("begin", {"key": key, "phase": self.phase})
+        pipe = maker = None
+        failure: BaseException | None = None
+        try:
+            self.device.set_memory_cap(cap)
+            self.device.reset_peak()
+            maker, pipe = self._prepare(w, v, (width, height))
+            self._phases(maker, w, seed, base, key, done)
+        except Exception as exc:  # OOM, CUDA errors, anything a workload raises
+            failure = exc
+        # references to the failed frame's tensors are dropped here, outside the except block,
+        # so gc + empty_cache can actually return the memory before the next configuration
+        if maker is not None:
+            maker.close()
+        maker = pipe = None
+        gc.collect()
+        self.device.empty_cache()
+        if failure is not None:
+            status = "oom" if self.device.is_oom(failure) else "error"
+            self._emit_row(base, self.phase, status=status, error=describe_exception(failure))
+        self.device.set_memory_cap(None)
+        self.emit("end_config", key)
+        if failure is not None and "CUDA error" in str(failure):
+            # a CUDA error poisons the process: let the parent start a fresh one
+            raise SystemExit(3)
+
+    def _prepare(self, w, v, size):
+        from guide_builder.measure.generate import ImageMaker
+
+        dtype = getattr(self.torch, {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}[w.dtype])
+        build_on = "cpu" if v.build_on_cpu else self.device.torch_device
+        pipe = w.family.build(self.cfg.weights, build_on, dtype, self._options())
+        pipe.set_progress_bar_config(disable=True)
+        if self.cfg.attention_backend:
+            pipe.transformer.set_attention_backend(self.cfg.attention_backend)
+        call_kwargs = v.prepare(pipe, w.family, w, self.device)
+        return ImageMaker(pipe, w, size, self.timer, call_kwargs), pipe
+
+    def _phases(self, maker, w, seed, base, key, done) -> None:
+        cfg = self.cfg
+
+        def count(phase):
+            return done.get(phase, (0, 0.0))
+
+        # warm-up calls always run (a fresh process is cold); already-recorded ones are not re-written
+        for phase, calls in (("first", 1), ("warmup", cfg.warmup)):
+            for i in range(calls):
+                self._image(maker, w, seed, base, key, phase, record=i >= count(phase)[0])
+        n, seconds = count("timed")
+        while n < cfg.min_iterations or seconds < cfg.min_seconds:
+            row = self._image(maker, w, seed, base, key, "timed")
+            n, seconds = n + 1, seconds + (row.get("total_s") or 0.0)
+        if count("memory")[0] < 1:
+            self._image(maker, w, seed, base, key, "memory", reset_peak=True)
+        for _ in range(count("stability")[0], cfg.stability):
+            self._image(maker, w, seed, base, key, "stability", reset_peak=True)
+        soak_left = cfg.soak_minutes * 60 - count("soak")[1]
+        end = time.monotonic() + soak_left
+        while soak_left > 0 and time.monotonic() < end:
+            self._image(maker, w, seed, base, key, "soak")
+
+    def _image(self, maker, w, seed, base, key, phase, record=True, reset_peak=False) -> dict[str, Any]:
+        self.phase = phase
+        if not record:
+            maker(seed)
+            return {}
+        self.emit("begin", {"key": key, "phase": phase})
+        index = self.next_index
+        if reset_peak:
+            self.device.reset_peak()
+        self.sampler.begin(index, phase)
+        e0 = self.nvml.energy_j(self.handle) if self.handle is not None else None
+        try:
+            result = maker(seed)
+        finally:
+            stats = self.sampler.end()
+        e1 = self.nvml.energy_j(self.handle) if self.handle is not None else None
+        problems = []
+        if result.forwards != w.forwards:
+            problems.append(f"transformer forwards {result.forwards} != expected {w.forwards}")
+        if not result.finite:
+            problems.append("non-finite latents (NaN/inf): the image is black and its hash meaningless")
+        peak_alloc, peak_res = self.device.peak_gib() if (reset_peak or phase == "first") else (None, None)
+        row = {
+            **base,
+            **stats,
+            "transformer_forwards": result.forwards,
+            "caption_tokens": result.caption_tokens,
+            "started_at": result.started_at,
+            "total_s": result.total_s,
+            "text_encode_s": result.text_encode_s,
+            "denoise_s": result.denoise_s,
+            "decode_s": result.decode_s,
+            "peak_allocated_gib": peak_alloc,
+            "peak_reserved_gib": peak_res,
+            "energy_j": (e1 - e0) if e0 is not None and e1 is not None else None,
+            "image_sha256": result.sha256 if result.finite else None,
+        }
+        return self._emit_row(row, phase, status="error" if problems else "ok", error="; ".join(problems) or None)
+
+    def _emit_row(self, row: dict[str, Any], phase: str, status: str, error: str | None) -> dict[str, Any]:
+        row = {**row, "run_index": self.next_index, "phase": phase, "status": status, "error": error}
+        self.next_index += 1
+        self.emit("run", row)
+        return row
+
+
+def _quiet_libraries() -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    try:
+        from diffusers.utils import logging as dlog
+        from transformers.utils import logging as tlog
+
+        dlog.set_verbosity_error()
+        tlog.set_verbosity_error()
+    except ImportError:
+        pass
+
+
+def _environment(torch: Any) -> dict[str, Any]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def ver(name):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    env = {
+        "torch_version": torch.__version__,
+        "cuda_version": torch.version.cuda,
+        "diffusers_version": ver("diffusers"),
+        "transformers_version": ver("transformers"),
+        "accelerate_version": ver("accelerate"),
+    }
+    if torch.cuda.is_available():
+        env["cudnn_version"] = torch.backends.cudnn.version()
+    return env
+
+
+def _local_dir(model_path: str | None):
+    from pathlib import Path
+
+    return Path(model_path) if model_path and Path(model_path).is_dir() else None
