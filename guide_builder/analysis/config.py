@@ -97,10 +97,15 @@ class AnalysisConfig(BaseModel):
         0.05, ge=0, description="Warn when IQR / median exceeds this (0.05 = 5 %)."
     )
     clock_margin: float = Field(
-        0.10,
+        0.25,
         ge=0,
         description="Margin over the spec boost clock for the peak's upper bound when no NVML "
-        "max SM clock is known (0.10 = spec boost + 10 %).",
+        "max SM clock is known (0.25 = spec boost + 25 %). Cards boost well above spec: NVML "
+        "reports a max SM clock of 3105 MHz on Ada GeForce cards (RTX 4090: +23 % over its "
+        "2520 MHz boost), a loaded RTX 4090 has been logged at 2820 MHz (+12 %; "
+        "github.com/noonghunna/club-3090 issue #697) and an RTX 5090 bf16 matmul at ~240 "
+        "TFLOPS (+15 % over its 209.5 spec; zzc0721/torch-performance-test-data issues #96, "
+        "#124), so 10 % would not be an upper bound.",
     )
     default_efficiency: float = Field(
         0.5,
@@ -141,6 +146,28 @@ class AnalysisConfig(BaseModel):
     transformer_gib: float = Field(11.46, gt=0, description="DiT weights in bf16 (GiB).")
     text_encoder_gib: float = Field(7.5, ge=0, description="Text encoder (Qwen3-4B) in bf16 (GiB).")
     vae_gib: float = Field(0.3, ge=0, description="VAE weights in bf16 (GiB).")
+    variant_transfers: dict[str, dict[str, float]] = Field(
+        default_factory=lambda: {
+            "plain": {},
+            "text_encoder_unload": {"text_encoder": 1},
+            "model_offload": {"transformer": 1, "text_encoder": 1, "vae": 1},
+            "sequential_offload": {"transformer_per_forward": 1, "text_encoder": 1, "vae": 1},
+        },
+        description="How often each component crosses PCIe per image under a variant "
+        "(transformer_per_forward: once per transformer forward); an estimate adds that "
+        "traffic at offload_gb_s.",
+    )
+    offload_gb_s: float = Field(
+        20.0,
+        gt=0,
+        description="Host-to-device GB/s assumed for offload traffic when the card has no "
+        "h2d_bandwidth probe (about what PCIe 4.0 x16 gives in practice).",
+    )
+    tier_variants: tuple[str, ...] = Field(
+        ("plain", "text_encoder_unload", "model_offload"),
+        description="Variants a tier pick may need; a card that runs the workload only with "
+        "another (e.g. sequential_offload: far slower than its estimate) is not picked.",
+    )
     # Throttling.
     throttle_clock_drop_pct: float = Field(
         10,
@@ -161,6 +188,14 @@ class AnalysisConfig(BaseModel):
     slow_disk_gb_s: float = Field(
         1.0, gt=0, description="A disk read below this (GB/s) makes first model loads slow."
     )
+
+    def component_sizes(self) -> dict[str, float]:
+        """bf16 weights of each pipeline component (GiB), by the names fit_variants uses."""
+        return {
+            "transformer": self.transformer_gib,
+            "text_encoder": self.text_encoder_gib,
+            "vae": self.vae_gib,
+        }
 
     @model_validator(mode="after")
     def _bands_ordered(self) -> AnalysisConfig:

@@ -3,7 +3,10 @@
 The efficiency (floor / measured median, bf16 results only) is taken from
 measured cards of the same architecture when there are any, else from all
 measured cards, else ``config.default_efficiency``; the median of the cards'
-best efficiencies, so one card measured many times does not dominate.
+best efficiencies, so one card measured many times does not dominate. A card
+that needs a variant to fit also pays for the weights that variant moves over
+PCIe per image (``config.variant_transfers``) at its measured host-to-device
+bandwidth, else ``config.offload_gb_s``.
 """
 
 from __future__ import annotations
@@ -11,16 +14,16 @@ from __future__ import annotations
 from guide_builder.analysis import stats
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.floors import FloorKey
-from guide_builder.analysis.results import Figure, Floor, GpuResult
+from guide_builder.analysis.results import Figure, Fit, Floor, GpuResult
 from guide_builder.analysis.rows import price_figure
 from guide_builder.dataset import Dataset
 
 
-def card_efficiencies(measured: list[GpuResult], workload: str) -> dict[str, float]:
-    """Each measured card's best bf16 efficiency on the workload."""
+def card_efficiencies(measured: list[GpuResult], workload: str | None) -> dict[str, float]:
+    """Each measured card's best bf16 efficiency on the workload (None: on any workload)."""
     best: dict[str, float] = {}
     for r in measured:
-        if r.workload == workload and r.precision == "bf16" and r.efficiency is not None:
+        if workload in (None, r.workload) and r.precision == "bf16" and r.efficiency is not None:
             best[r.gpu] = max(best.get(r.gpu, 0.0), r.efficiency)
     return best
 
@@ -32,15 +35,56 @@ def calibrate(
     architecture: str,
     config: AnalysisConfig,
 ) -> tuple[float, str]:
-    """The efficiency to assume for an unmeasured card of ``architecture``, and its basis in words."""
-    per_card = card_efficiencies(measured, workload)
+    """The efficiency to assume for an unmeasured card of ``architecture``, and its basis in words.
+
+    Same architecture on this workload, else all cards on this workload, else the same
+    two on any workload, else the configured default.
+    """
     arch_of = dict(zip(dataset.gpus["name"], dataset.gpus["architecture"], strict=True))
-    same = {g: e for g, e in per_card.items() if arch_of.get(g) == architecture}
-    for pool, scope in ((same, f"measured {architecture} cards"), (per_card, "all measured cards")):
-        if pool:
-            names = ", ".join(sorted(pool))
-            return stats.median(pool.values()), f"median of {scope} ({names})"
+    for scope_workload, where in ((workload, ""), (None, " on other workloads")):
+        per_card = card_efficiencies(measured, scope_workload)
+        same = {g: e for g, e in per_card.items() if arch_of.get(g) == architecture}
+        for pool, scope in (
+            (same, f"measured {architecture} cards"),
+            (per_card, "all measured cards"),
+        ):
+            if pool:
+                names = ", ".join(sorted(pool))
+                return stats.median(pool.values()), f"median of {scope}{where} ({names})"
     return config.default_efficiency, "the configured default (no card measured)"
+
+
+def transfer_s(
+    dataset: Dataset, gpu: str, variant: str, forwards: int, config: AnalysisConfig
+) -> tuple[float, str]:
+    """Seconds per image spent moving weights over PCIe under a variant, and how."""
+    moves = config.variant_transfers.get(variant, {})
+    sizes = config.component_sizes()
+    gib = sum(
+        sizes["transformer"] * n * forwards
+        if part == "transformer_per_forward"
+        else sizes.get(part, 0) * n
+        for part, n in moves.items()
+    )
+    if not gib:
+        return 0.0, ""
+    probes = dataset.probes
+    h2d = None
+    if not probes.empty:
+        hits = probes.loc[
+            (probes["gpu_name"] == gpu)
+            & (probes["probe"] == "h2d_bandwidth")
+            & (probes["status"] == "ok")
+        ]
+        h2d = stats.median(hits["value"])
+    basis = "measured h2d" if h2d else "assumed"
+    h2d = h2d or config.offload_gb_s
+    gb = gib * 2**30 / 1e9
+    seconds = gb / h2d
+    return (
+        seconds,
+        f" + {seconds:.2f} s moving {gb:.0f} GB per image for {variant} at {h2d:g} GB/s ({basis})",
+    )
 
 
 def estimates(
@@ -48,10 +92,15 @@ def estimates(
     measured: list[GpuResult],
     floor_index: dict[FloorKey, Floor],
     workloads: list[str],
+    fits: list[Fit],
     config: AnalysisConfig,
 ) -> list[GpuResult]:
     """One `estimated` row per catalogued GPU x workload without a measured time."""
     have = {(r.gpu, r.workload) for r in measured}
+    fit_of = {(f.gpu, f.workload): f for f in fits}
+    forwards_of = dict(
+        zip(dataset.workloads["workload"], dataset.workloads["transformer_forwards"], strict=True)
+    )
     out: list[GpuResult] = []
     for _, gpu in dataset.gpus.iterrows():
         for workload in workloads:
@@ -59,18 +108,25 @@ def estimates(
             if (gpu["name"], workload) in have or floor is None:
                 continue  # measured already, or no bf16 floor (no FLOP count / no bf16)
             eff, basis = calibrate(dataset, measured, workload, str(gpu["architecture"]), config)
-            seconds = floor.floor_s / eff
+            fit = fit_of.get((gpu["name"], workload))
+            if fit and fit.verdict == "cannot_run":
+                continue  # a time for a card that cannot hold the workload would mislead
+            variant = fit.variant if fit else "plain"
+            moving, moving_words = transfer_s(
+                dataset, gpu["name"], variant, int(forwards_of[workload]), config
+            )
+            seconds = floor.floor_s / eff + moving
             model = (
                 f"estimate: bf16 floor {floor.floor_s:.3g} s ({floor.tflop:.1f} TFLOP at "
                 f"{floor.peak_tflops_upper:.1f} TFLOPS, {floor.clock_basis}) / efficiency "
-                f"{eff:.2f} ({basis})"
+                f"{eff:.2f} ({basis}){moving_words}"
             )
             price = price_figure(dataset, gpu["name"])
             out.append(
                 GpuResult(
                     gpu=gpu["name"],
                     workload=workload,
-                    variant="plain",
+                    variant=variant,
                     seconds=Figure(seconds, "s", "estimated", model),
                     p90_s=None,
                     iqr_s=None,

@@ -22,13 +22,15 @@ from guide_builder.dataset import Dataset
 
 
 def claim_workload(dataset: Dataset, row: pd.Series, config: AnalysisConfig) -> str | None:
-    """The workload a claim is about: stated, else the one counted at its resolution."""
+    """The workload a claim is about: stated; else the counted one at its resolution (the
+    reference workload first); else, with no resolution given, the reference workload.
+    None when the claim names a resolution no counted workload has."""
     if text(row.get("workload")):
         return text(row["workload"])
     res = text(row.get("resolution")).lower().replace(" ", "")
+    if not res:
+        return config.reference_workload
     wl = dataset.workloads
-    if not res or wl.empty:
-        return None
     hits = [
         w
         for w, wd, h in zip(wl["workload"], wl["width"], wl["height"], strict=True)
@@ -41,8 +43,8 @@ def claim_workload(dataset: Dataset, row: pd.Series, config: AnalysisConfig) -> 
 
 def _floor_words(f: Floor) -> str:
     return (
-        f"the {f.precision} floor is {f.floor_s:.2f} s ({f.tflop:.0f} TFLOP at an upper-bound "
-        f"peak of {f.peak_tflops_upper:.0f} TFLOPS: {f.clock_basis})"
+        f"the {f.precision} floor ({f.floor_s:.2f} s: {f.tflop:.0f} TFLOP at an upper-bound "
+        f"peak of {f.peak_tflops_upper:.0f} TFLOPS, {f.clock_basis})"
     )
 
 
@@ -86,11 +88,13 @@ def check_seconds(
         ratio = floor.floor_s / seconds
         return Flag(
             "impossible",
-            f"{seconds:g} s ({what}) is {ratio:.1f}x below physics: {_floor_words(floor)}; {need}",
+            f"{seconds:g} s ({what}) is {ratio:.1f}x faster than {_floor_words(floor)}; {need}",
             needed,
             needed_tflops,
         ), floor.floor_s
-    used = floor_index[(gpu, workload, needed or checked)]
+    # The fraction of peak in the precision checked: the stated one, or (unstated) the
+    # fastest 16/8-bit one, the most generous reading of the claim.
+    used = floor
     fraction = used.floor_s / seconds
     reached = [
         r.efficiency for r in measured if r.efficiency is not None and arch_of.get(r.gpu) == arch
@@ -150,7 +154,35 @@ def _other(row, gpu, arch, value, workload, fits, measured, config) -> Flag:
         if peaks:
             ctx += f"; measured plain peak {max(peaks):.2f} GiB"
         return Flag("unverified", f"claimed {value:g} {text(row.get('unit'))}: {ctx}")
-    return Flag("unverified", "not checked against the data")
+    return Flag(
+        "unverified",
+        _context(claim, gpu, workload, measured, config)
+        or "nothing in the data to check it against",
+    )
+
+
+def _context(
+    claim: str, gpu: str, workload: str, measured: list[GpuResult], config: AnalysisConfig
+) -> str:
+    """What the data says next to a claim it cannot grade (power, temperature, price, ...)."""
+    mine = [r for r in measured if r.gpu == gpu and r.workload == workload]
+    if claim == "power":
+        peaks = [r.power_max_w.value for r in mine if r.power_max_w]
+        return f"measured instantaneous peak {max(peaks):.0f} W" if peaks else ""
+    return ""
+
+
+def _with_catalogue(flag: Flag, claim: str, cat: pd.Series) -> Flag:
+    """Add the catalogue's figure to an ungraded power or price claim."""
+    extra = ""
+    if claim == "power" and num(cat.get("board_power_w")):
+        extra = f"catalogue board power {num(cat['board_power_w']):g} W"
+    elif claim == "price_cny" and num(cat.get("price_cny")):
+        extra = f"catalogue price ¥{num(cat['price_cny']):,.0f} ({text(cat.get('price_cny_kind'))}, {text(cat.get('price_cny_date'))})"
+    if not extra:
+        return flag
+    reason = extra if flag.reason.startswith("nothing in the data") else f"{flag.reason}; {extra}"
+    return Flag(flag.grade, reason, flag.needed_precision, flag.needed_tflops)
 
 
 def fact_checks(
@@ -167,10 +199,13 @@ def fact_checks(
         cat = catalogue_row(dataset, gpu)
         value = num(row.get("value"))
         stated = text(row.get("precision"))
-        workload = claim_workload(dataset, row, config) or config.reference_workload
+        workload = claim_workload(dataset, row, config)
         floor_s = None
         if cat is None:
             flag = Flag("unverified", f"{gpu} is not in the catalogue")
+        elif workload is None:
+            res = text(row.get("resolution"))
+            flag = Flag("unverified", f"no counted workload at {res}: nothing to check it against")
         elif row["claim"] == "seconds_per_image" and value:
             flag, floor_s = check_seconds(
                 gpu, arch_of[gpu], workload, value, stated, floor_index, measured, arch_of
@@ -181,6 +216,7 @@ def fact_checks(
             flag = _spec(value, num(cat.get("vram_gib")), "VRAM", "GiB", config)
         else:
             flag = _other(row, gpu, arch_of[gpu], value, workload, fits, measured, config)
+            flag = _with_catalogue(flag, row["claim"], cat)
         out.append(
             FactCheck(
                 source=text(row["source"]),

@@ -22,11 +22,7 @@ Verdict = tuple[bool | None, float | None, Evidence, str]
 
 
 def component_need(config: AnalysisConfig, variant: str) -> float | None:
-    sizes = {
-        "transformer": config.transformer_gib,
-        "text_encoder": config.text_encoder_gib,
-        "vae": config.vae_gib,
-    }
+    sizes = config.component_sizes()
     groups = config.fit_variants.get(variant)
     if groups is None:
         return None

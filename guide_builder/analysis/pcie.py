@@ -27,7 +27,7 @@ def pcie(dataset: Dataset, config: AnalysisConfig) -> list[PcieAdvice]:
     if probes.empty:
         return []
     probes = probes.loc[(probes["device"] == "cuda") & (probes["gpu_name"] != "")]
-    weights_gb = (config.transformer_gib + config.text_encoder_gib + config.vae_gib) * GIB / 1e9
+    weights_gb = sum(config.component_sizes().values()) * GIB / 1e9
     out: list[PcieAdvice] = []
     for (bench, gpu, _), rows in probes.groupby(["bench_id", "gpu_name", "gpu_index"], sort=True):
         meta = _bench_gpu(dataset, str(bench), gpu)

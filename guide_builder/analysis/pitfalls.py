@@ -139,6 +139,7 @@ def bandwidth(dataset: Dataset, results: list[GpuResult], config: AnalysisConfig
 
 
 def catalogue_pitfalls(dataset: Dataset) -> list[Pitfall]:
+    """Laptop power limits, missing bf16 and Blackwell's CUDA 12.8 need, from the catalogue."""
     out = []
     for _, g in dataset.gpus.iterrows():
         name, arch, src = g["name"], str(g["architecture"]), text(g.get("spec_source_url"))
@@ -162,7 +163,7 @@ def catalogue_pitfalls(dataset: Dataset) -> list[Pitfall]:
                     f"{name} has no bf16 tensor cores",
                     f"{arch} lacks bf16; fp16 risks black images with Z-Image",
                     "reported",
-                    src,
+                    "catalogue architecture; NVIDIA architecture whitepapers",
                 )
             )
         if arch == "Blackwell":
@@ -171,9 +172,10 @@ def catalogue_pitfalls(dataset: Dataset) -> list[Pitfall]:
                     "cuda_12_8",
                     name,
                     f"{name} needs a PyTorch build for CUDA 12.8 or newer",
-                    "Blackwell kernels are missing from older wheels ('no kernel image is available')",
+                    "Blackwell (sm_120) kernels ship only in CUDA 12.8+ builds (PyTorch 2.7 and "
+                    "later); a cu126 or older wheel fails with 'no kernel image is available'",
                     "reported",
-                    src,
+                    "PyTorch 2.7 release notes (2025-04-23)",
                 )
             )
     return out

@@ -17,9 +17,14 @@ JavaScript from `roi_model`, and tests hold both to this function):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from guide_builder.analysis.results import RoiRow
+from guide_builder.analysis.results import RoiRow, TierPick
+
+if TYPE_CHECKING:
+    from guide_builder.analysis.config import AnalysisConfig
+    from guide_builder.analysis.tiers import Candidate
+    from guide_builder.dataset import Dataset
 
 INPUTS = (
     "seconds_per_image",
@@ -76,7 +81,7 @@ def roi_for(inputs: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
-def _energy(c, dataset) -> tuple[float | None, bool]:
+def _energy(c: Candidate, dataset: Dataset) -> tuple[float | None, bool]:
     """Energy per image and whether it is measured (else board power x seconds)."""
     if c.result.energy_j and c.result.energy_j.value is not None:
         return c.result.energy_j.value, True
@@ -87,15 +92,21 @@ def _energy(c, dataset) -> tuple[float | None, bool]:
     return float(board) * c.seconds, False
 
 
-def baseline(candidates: list, config) -> Any | None:
+def baseline(candidates: list[Candidate], config: AnalysisConfig) -> Candidate | None:
     """The configured baseline card, or the cheapest candidate that fits the workload."""
     if config.roi_baseline != "cheapest_fit":
         return next((c for c in candidates if c.gpu == config.roi_baseline), None)
     return min(candidates, key=lambda c: (c.price.value, c.seconds, c.gpu), default=None)
 
 
-def roi(tiers: list, candidates: list, dataset, config) -> tuple[list, dict[str, Any]]:
-    """RoiRows for the tier picks and the calculator's model (plain JSON-able data)."""
+def roi(
+    tiers: list[TierPick], candidates: list[Candidate], dataset: Dataset, config: AnalysisConfig
+) -> tuple[list[RoiRow], dict[str, Any]]:
+    """RoiRows for the tier picks, and the calculator's model as plain JSON-able data:
+    ``formula`` (this module's docstring), ``inputs`` (roi_for's keys), ``parameters``
+    (the configured defaults a reader may change), ``baseline`` and ``cards`` (the tier
+    picks) and ``choices`` (every card a tier could pick), each card with its seconds per
+    image, CNY price and energy per image (J, measured or board power x seconds)."""
     params = {
         "images_per_day": config.images_per_day,
         "working_days_per_year": config.working_days_per_year,
@@ -104,6 +115,7 @@ def roi(tiers: list, candidates: list, dataset, config) -> tuple[list, dict[str,
     }
     base = baseline(candidates, config)
     model: dict[str, Any] = {
+        "choices": [_card(c, *_energy(c, dataset), "") for c in candidates],
         "formula": __doc__,
         "inputs": list(INPUTS),
         "parameters": params,
@@ -158,7 +170,7 @@ def roi(tiers: list, candidates: list, dataset, config) -> tuple[list, dict[str,
     return rows, model
 
 
-def _card(c, energy: float | None, measured: bool, tier: str) -> dict[str, Any]:
+def _card(c: Candidate, energy: float | None, measured: bool, tier: str) -> dict[str, Any]:
     return {
         "tier": tier,
         "gpu": c.gpu,

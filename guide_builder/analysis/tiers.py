@@ -2,7 +2,8 @@
 
 Rules: a candidate is a catalogued card of an allowed form factor with a CNY
 price and a measured-or-estimated time for the reference workload that can run
-it (fits, or fits with a named variant); reported claims never count. Bands:
+it (fits, or fits with a variant in config.tier_variants); reported claims
+never count. Bands:
 entry <= entry_max_cny < balanced <= balanced_max_cny < future_proof. Within a
 band, cards are ranked by the tier's first key (config.tier_rank); cards within
 config.tie_tolerance of the best are tied and ordered by the other key, then by
@@ -77,6 +78,8 @@ def candidates(
             excluded.append(
                 f"{gpu}: cannot run {workload} ({fit.reason if fit else 'no fit computed'})"
             )
+        elif fit.variant not in config.tier_variants:
+            excluded.append(f"{gpu}: runs {workload} only with {fit.variant} ({fit.reason})")
         elif result is None:
             excluded.append(f"{gpu}: no measured or estimated time for {workload}")
         elif price is None or not price.value:

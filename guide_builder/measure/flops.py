@@ -36,6 +36,9 @@ def count(name: str) -> dict[str, Any]:
 
 def run(out: Path, names: list[str] | None = None, echo=print) -> list[dict[str, Any]]:
     """Count every (or the named) workload and write `out` atomically."""
+    from diffusers.utils import logging as diffusers_logging
+
+    diffusers_logging.set_verbosity_error()  # its dtype-cast notice is noise on meta tensors
     rows = [count(n) for n in (names or registry.names())]
     write_atomic(out, csv_text(WORKLOADS, rows))
     for r in rows:

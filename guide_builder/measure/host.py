@@ -32,6 +32,8 @@ def ram_gib() -> float | None:
 def storage(path: Path) -> str:
     """The filesystem holding `path`: type, device, size, and whether it spins."""
     path = path.resolve()
+    while not path.exists():
+        path = path.parent
     best = ("", "", "")
     try:
         for line in Path("/proc/mounts").read_text().splitlines():
@@ -40,7 +42,7 @@ def storage(path: Path) -> str:
                 best = (dev, mount, fstype)
     except OSError:
         return ""
-    st = os.statvfs(path if path.exists() else path.parent)
+    st = os.statvfs(path)
     size = st.f_blocks * st.f_frsize / 2**30
     kind = ""
     name = Path(best[0]).name

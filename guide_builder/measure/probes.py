@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,35 @@ def disk_read(model_dir: Path) -> Row:
     return _row("disk_read", total / (time.perf_counter() - start) / 1e9, "gb_s", f"{len(files)} files, {total / 2**30:.1f} GiB")
 
 
-def run_all(
+UNITS = {
+    "memory_bandwidth": "gb_s",
+    "bf16_matmul": "tflops",
+    "bf16_correctness": "max_rel_error",
+    "pcie_link_gen": "gen",
+    "pcie_link_width": "lanes",
+    "pcie_link_max_gen": "gen",
+    "pcie_link_max_width": "lanes",
+    "h2d_bandwidth": "gb_s",
+    "model_load_cold": "s",
+    "model_load_warm": "s",
+    "disk_read": "gb_s",
+    "idle_power": "w",
+    "max_sm_clock": "mhz",
+    "power_limit": "w",
+}
+
+
+def run(probe: str, fn: Callable[[], Row], device: Device) -> Row:
+    """Run one probe; an exception becomes its `error` row."""
+    try:
+        return fn()
+    except Exception as exc:
+        return _row(probe, None, UNITS[probe], describe_exception(exc), "error")
+    finally:
+        device.empty_cache()
+
+
+def plan(
     device: Device,
     timer: Timer,
     nvml: Nvml,
@@ -104,8 +132,8 @@ def run_all(
     weights: str,
     load: Callable[[], Any] | None = None,
     model_dir: Path | None = None,
-) -> Iterator[Row]:
-    """Every probe for one device, each isolated: one failing never stops the others."""
+) -> list[tuple[str, str, Callable[[], Row]]]:
+    """(probe, unit, function) for every probe of one device, in run order."""
     cuda = device.kind == "cuda"
     handle = nvml.handle(gpu_index) if gpu_index is not None else None
     mib = 2**20
@@ -137,13 +165,7 @@ def run_all(
         for probe, unit in (("model_load_cold", "s"), ("model_load_warm", "s"), ("disk_read", "gb_s")):
             steps.append((probe, unit, lambda p=probe, u=unit: _row(p, None, u, f"only with --weights real (this bench: {weights})")))
     steps.append(("idle_power", "w", lambda: idle_power(nvml, handle)))
-    for probe, unit, fn in steps:
-        try:
-            yield fn()
-        except Exception as exc:
-            yield _row(probe, None, unit, describe_exception(exc), "error")
-        finally:
-            device.empty_cache()
+    return steps
 
 
 def _nvml_probe(nvml: Nvml, handle: Any, probe: str, fn: str, unit: str, *args: Any) -> Callable[[], Row]:

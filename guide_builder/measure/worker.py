@@ -98,9 +98,13 @@ class Worker:
                 gc.collect()
 
             model_dir = _local_dir(self.cfg.model_path)
-        for row in probes.run_all(self.device, self.timer, self.nvml, self.target.get("index"), self.cfg.weights, load, model_dir):
-            if row["probe"] not in skip:
-                self.emit("probe", {**self._probe_base(), **row})
+        steps = probes.plan(self.device, self.timer, self.nvml, self.target.get("index"), self.cfg.weights, load, model_dir)
+        for probe, _unit, fn in steps:
+            if probe in skip:
+                continue
+            self.emit("begin", {"key": f"probe:{probe}", "phase": "probe"})
+            self.emit("probe", {**self._probe_base(), **probes.run(probe, fn, self.device)})
+        self.emit("begin", {"key": None, "phase": ""})
 
     def _probe_base(self) -> dict[str, Any]:
         t = self.target

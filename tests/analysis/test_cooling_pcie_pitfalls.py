@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import gpu, probe, run, timed
+from analysis_data import gpu, probe, run, timed
 
 from guide_builder.analysis import analyse
 
@@ -28,7 +28,11 @@ def test_throttle_time_clock_drop_and_pitfall(tree):
     clocks = [2700] * 5 + [2600, 2500, 2400, 2400, 2400]
     reasons = [0x4] * 6 + [0x24] * 4  # SwThermal appears at t = 6 s
     temps = [60, 65, 70, 75, 80, 83, 85, 86, 86, 87]
-    ds = tree(gpus=[gpu("A")], runs=timed("a", "A", [4.0] * 3), telemetry=samples("a", clocks, reasons, temps))
+    ds = tree(
+        gpus=[gpu("A")],
+        runs=timed("a", "A", [4.0] * 3),
+        telemetry=samples("a", clocks, reasons, temps),
+    )
     a = analyse(ds)
     (c,) = a.cooling
     assert c.gpu == "A" and c.max_gpu_temp_c == 87 and c.max_mem_temp_c is None
@@ -41,9 +45,17 @@ def test_throttle_time_clock_drop_and_pitfall(tree):
 
 
 def test_power_cap_alone_is_not_throttling(tree):
-    ds = tree(gpus=[gpu("A")], runs=timed("a", "A", [4.0] * 3), telemetry=samples("a", [2700] * 10, [0x4] * 10, [70] * 10))
+    ds = tree(
+        gpus=[gpu("A")],
+        runs=timed("a", "A", [4.0] * 3),
+        telemetry=samples("a", [2700] * 10, [0x4] * 10, [70] * 10),
+    )
     (c,) = analyse(ds).cooling
-    assert c.time_to_throttle_s is None and "no thermal throttling" in c.advice and "SwPowerCap" in c.advice
+    assert (
+        c.time_to_throttle_s is None
+        and "no thermal throttling" in c.advice
+        and "SwPowerCap" in c.advice
+    )
 
 
 def test_pcie_link_below_max(tree):
@@ -69,23 +81,30 @@ def test_pcie_link_below_max(tree):
 
 def test_bandwidth_pitfall_only_from_measured_efficiency(tree):
     # Same floors (Ada, 100 SMs); X reaches 0.6 of peak, Y only 0.3 with less bandwidth per TFLOPS.
-    floor = 400 / 112.64
+    floor = 400 / 128
     gpus = [
         gpu("X", bf16_tflops=100, bf16_tflops_basis="whitepaper", bandwidth_gb_s=1000),
         gpu("Y", bf16_tflops=100, bf16_tflops_basis="whitepaper", bandwidth_gb_s=300),
         gpu("Z", bf16_tflops=100, bf16_tflops_basis="whitepaper", bandwidth_gb_s=100),  # unmeasured
     ]
-    ds = tree(gpus=gpus, runs=timed("x", "X", [floor / 0.6] * 3) + timed("y", "Y", [floor / 0.3] * 3))
+    ds = tree(
+        gpus=gpus, runs=timed("x", "X", [floor / 0.6] * 3) + timed("y", "Y", [floor / 0.3] * 3)
+    )
     bw = [p for p in analyse(ds).pitfalls if p.kind == "bandwidth"]
     assert [p.gpu for p in bw] == ["Y"]  # never Z: a spec sheet alone is not evidence
 
 
 def test_catalogue_pitfalls(tree):
-    a = analyse(tree(gpus=[gpu("BW", "Blackwell"), gpu("T", "Turing"), gpu("Lap", form_factor="laptop")]))
+    a = analyse(
+        tree(gpus=[gpu("BW", "Blackwell"), gpu("T", "Turing"), gpu("Lap", form_factor="laptop")])
+    )
     kinds = {(p.kind, p.gpu) for p in a.pitfalls}
     assert {("cuda_12_8", "BW"), ("no_bf16", "T"), ("laptop", "Lap")} <= kinds
 
 
 def test_uncapped_oom_run_is_a_pitfall(tree):
-    ds = tree(gpus=[gpu("A", vram=16)], runs=[run("a", 0, "A", None, status="oom", error="CUDA out of memory")])
+    ds = tree(
+        gpus=[gpu("A", vram=16)],
+        runs=[run("a", 0, "A", None, status="oom", error="CUDA out of memory")],
+    )
     assert any(p.kind == "oom" and p.source == "a" for p in analyse(ds).pitfalls)

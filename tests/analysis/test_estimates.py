@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import claim, gpu, peak, run, timed
+from analysis_data import claim, gpu, peak, run, timed
 
 from guide_builder.analysis import AnalysisConfig, analyse
 
@@ -15,19 +15,25 @@ def by_gpu(analysis, name):
 
 
 def test_same_architecture_calibration(tree):
-    # Measured Ada card: floor 3.551 s, median 7.102 s -> efficiency 0.5.
-    # Unmeasured Ada card with 200 SMs: floor 400 / 225.28 = 1.776 s -> 3.551 s.
+    # Measured Ada card: floor 3.125 s, median 6.25 s -> efficiency 0.5.
+    # Unmeasured Ada card with 200 SMs: floor 400 / 256 = 1.5625 s -> 3.125 s.
     # Measured Ampere card at efficiency 0.25 must not count for the Ada estimate.
-    amp_floor = 400 / peak(512, 100, 2200)
+    amp_floor = 400 / peak(512, 100, 2500)
     ds = tree(
-        gpus=[gpu("Ada1"), gpu("Ada2", sms=200), gpu("Amp1", "Ampere"), gpu("Amp2", "Ampere", sms=50)],
-        runs=timed("b1", "Ada1", [400 / 112.64 / 0.5] * 3) + timed("b2", "Amp1", [amp_floor / 0.25] * 3),
+        gpus=[
+            gpu("Ada1"),
+            gpu("Ada2", sms=200),
+            gpu("Amp1", "Ampere"),
+            gpu("Amp2", "Ampere", sms=50),
+        ],
+        runs=timed("b1", "Ada1", [400 / 128 / 0.5] * 3)
+        + timed("b2", "Amp1", [amp_floor / 0.25] * 3),
     )
     a = analyse(ds)
     (est,) = by_gpu(a, "Ada2")
     assert est.seconds.evidence == "estimated" and est.n == 0
     assert est.efficiency == pytest.approx(0.5)
-    assert est.seconds.value == pytest.approx(400 / 225.28 / 0.5)
+    assert est.seconds.value == pytest.approx(400 / 256 / 0.5)
     assert "measured Ada cards (Ada1)" in est.seconds.source
     assert "bf16 floor" in est.seconds.source
     (amp2,) = by_gpu(a, "Amp2")
@@ -37,7 +43,8 @@ def test_same_architecture_calibration(tree):
 def test_other_architecture_falls_back_to_all_measured(tree):
     ds = tree(
         gpus=[gpu("Ada1"), gpu("Ada2"), gpu("BW", "Blackwell")],
-        runs=timed("b1", "Ada1", [400 / 112.64 / 0.4] * 3) + timed("b2", "Ada2", [400 / 112.64 / 0.6] * 3),
+        runs=timed("b1", "Ada1", [400 / 128 / 0.4] * 3)
+        + timed("b2", "Ada2", [400 / 128 / 0.6] * 3),
     )
     (bw,) = by_gpu(analyse(ds), "BW")
     assert bw.efficiency == pytest.approx(0.5)  # median of 0.4 and 0.6
@@ -46,7 +53,12 @@ def test_other_architecture_falls_back_to_all_measured(tree):
 
 def test_no_measured_rows_everything_estimated(tree):
     ds = tree(
-        gpus=[gpu("A", price=5000), gpu("B", sms=200, price=9000, vram=16), gpu("C", price=None), gpu("T", "Turing")],
+        gpus=[
+            gpu("A", price=5000),
+            gpu("B", sms=200, price=9000, vram=16),
+            gpu("C", price=None),
+            gpu("T", "Turing"),
+        ],
         reported=[claim("A", "seconds_per_image", 0.5, "s")],
     )
     cfg = AnalysisConfig(default_efficiency=0.4)
@@ -54,7 +66,7 @@ def test_no_measured_rows_everything_estimated(tree):
     assert {r.gpu for r in a.results} == {"A", "B", "C"}  # Turing: no bf16, no estimate
     assert all(r.seconds.evidence == "estimated" for r in a.results)
     (ra,) = by_gpu(a, "A")
-    assert ra.seconds.value == pytest.approx(400 / 112.64 / 0.4)
+    assert ra.seconds.value == pytest.approx(400 / 128 / 0.4)
     assert "configured default" in ra.seconds.source
     assert a.fact_checks[0].flag.grade == "impossible"
     assert a.cooling == [] and a.pcie == []
@@ -71,7 +83,8 @@ def test_empty_catalogue_and_no_workloads_do_not_crash(tree):
 def test_synthetic_is_labelled_tiny_never_reaches_results(tree):
     ds = tree(
         gpus=[gpu("A"), gpu("B")],
-        runs=timed("syn", "A", [5.0] * 3, weights="synthetic") + timed("tiny", "B", [0.1] * 3, weights="tiny"),
+        runs=timed("syn", "A", [5.0] * 3, weights="synthetic")
+        + timed("tiny", "B", [0.1] * 3, weights="tiny"),
     )
     a = analyse(ds)
     (ra,) = by_gpu(a, "A")
@@ -92,3 +105,50 @@ def test_capped_failed_and_untimed_rows_are_not_times(tree):
     (ra,) = by_gpu(analyse(tree(gpus=[gpu("A")], runs=runs)), "A")
     assert ra.n == 1 and ra.seconds.value == 6.0
     assert ra.peak_vram_gib.value == 20.5
+
+
+def test_offload_variant_pays_for_pcie_traffic(tree):
+    # 13 GiB: only model_offload fits, which moves DiT + encoder + VAE (19.26 GiB) once per image.
+    # A measured h2d probe (12.5 GB/s) replaces the assumed 20 GB/s on the second card.
+    from analysis_data import probe
+
+    ds = tree(
+        gpus=[gpu("Off", vram=13), gpu("Off2", vram=13)],
+        probes=[probe("p", "Off2", "h2d_bandwidth", 12.5, "gb_s")],
+    )
+    a = analyse(ds, AnalysisConfig(default_efficiency=0.5))
+    gb = 19.26 * 2**30 / 1e9
+    off, off2 = by_gpu(a, "Off")[0], by_gpu(a, "Off2")[0]
+    assert off.variant == "model_offload"
+    assert off.seconds.value == pytest.approx(400 / 128 / 0.5 + gb / 20)
+    assert off2.seconds.value == pytest.approx(400 / 128 / 0.5 + gb / 12.5)
+    assert "moving 21 GB per image for model_offload" in off.seconds.source
+    assert "measured h2d" in off2.seconds.source
+
+
+def test_sequential_offload_only_card_is_never_a_tier_pick(tree):
+    # 8 GiB fits only with sequential_offload (DiT streamed every forward): shown, not picked.
+    a = analyse(tree(gpus=[gpu("Eight", vram=8, price=2000), gpu("Big", vram=24, price=6000)]))
+    (eight,) = by_gpu(a, "Eight")
+    assert eight.variant == "sequential_offload"
+    gb = (11.46 * 8 + 7.5 + 0.3) * 2**30 / 1e9
+    assert eight.seconds.value == pytest.approx(400 / 128 / 0.5 + gb / 20)
+    assert next(t for t in a.tiers if t.tier == "entry").gpu == "Big"
+    assert any(
+        x.startswith("Eight: runs zimage-turbo-1024 only with sequential_offload")
+        for x in a.tier_exclusions
+    )
+
+
+def test_other_workload_calibrates_before_the_default(tree):
+    from analysis_data import workload
+
+    ds = tree(
+        gpus=[gpu("Ada1"), gpu("Ada2")],
+        runs=timed("b1", "Ada1", [400 / 128 / 0.4] * 3),
+        workloads=[workload(), workload("zimage-turbo-768", per_forward=25, width=768, height=768)],
+    )
+    est = [r for r in analyse(ds).results if r.gpu == "Ada2" and r.workload == "zimage-turbo-768"]
+    assert est[0].efficiency == pytest.approx(0.4)
+    assert "on other workloads" in est[0].seconds.source
+    assert est[0].seconds.value == pytest.approx(200 / 128 / 0.4)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import TFLOP, WL, gpu, peak, probe, timed
+from analysis_data import TFLOP, WL, gpu, peak, probe, timed
 
 from guide_builder.analysis import AnalysisConfig, analyse
 from guide_builder.analysis.floors import floors, index
@@ -12,14 +12,14 @@ from guide_builder.analysis.floors import floors, index
 def test_floor_uses_spec_boost_plus_margin(tree):
     ds = tree(gpus=[gpu("Card A", "Ada", sms=100, boost=2000)])
     f = index(floors(ds, AnalysisConfig()))
-    # 2000 MHz + 10 % = 2200 MHz; bf16: 100 x 512 x 2.2e9 = 112.64 TFLOPS
+    # 2000 MHz + 25 % = 2500 MHz; bf16: 100 x 512 x 2.2e9 = 128 TFLOPS
     bf16 = f[("Card A", WL, "bf16")]
-    assert bf16.clock_mhz == pytest.approx(2200)
-    assert bf16.peak_tflops_upper == pytest.approx(112.64)
-    assert bf16.floor_s == pytest.approx(400 / 112.64)
-    assert f[("Card A", WL, "fp8")].floor_s == pytest.approx(400 / 225.28)
-    assert f[("Card A", WL, "int4")].floor_s == pytest.approx(400 / 901.12)
-    assert "spec boost 2000 MHz + 10 %" in bf16.clock_basis
+    assert bf16.clock_mhz == pytest.approx(2500)
+    assert bf16.peak_tflops_upper == pytest.approx(128)
+    assert bf16.floor_s == pytest.approx(400 / 128)
+    assert f[("Card A", WL, "fp8")].floor_s == pytest.approx(400 / 256)
+    assert f[("Card A", WL, "int4")].floor_s == pytest.approx(400 / 1024)
+    assert "spec boost 2000 MHz + 25 %" in bf16.clock_basis
 
 
 def test_ampere_has_no_fp8_floor_and_turing_no_bf16(tree):
@@ -42,7 +42,7 @@ def test_nvml_max_clock_beats_spec(tree):
 
 
 def test_text_encoder_and_vae_flops_count(tree):
-    from conftest import workload
+    from analysis_data import workload
 
     ds = tree(gpus=[gpu("Card A")], workloads=[workload(text_encoder_tflop=10, vae_decode_tflop=5)])
     f = index(floors(ds, AnalysisConfig()))[("Card A", WL, "bf16")]
@@ -59,6 +59,6 @@ def test_efficiency_and_stats_of_measured_rows(tree):
     assert r.iqr_s == pytest.approx(4.6 - 4.2)
     assert r.p90_s == pytest.approx(4.6 + 0.6 * (10.0 - 4.6))
     assert r.wide_spread  # 0.4 / 4.4 = 9 % > 5 %
-    assert r.efficiency == pytest.approx(400 / 112.64 / 4.4)
+    assert r.efficiency == pytest.approx(400 / 128 / 4.4)
     # perf per CNY: 3600 / 4.4 images per hour per (10000 / 1000)
     assert r.images_per_hour_per_kcny == pytest.approx(3600 / 4.4 / 10)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import gpu, run, timed
+from analysis_data import gpu, run, timed
 
 from guide_builder.analysis import AnalysisConfig, analyse, roi_for
 from guide_builder.analysis.power import psu_raw_w, round_psu
@@ -46,7 +46,8 @@ def test_payback_by_hand(tree):
     # Baseline: cheapest card that fits, A (¥4000, 4 s, 1000 J). Future-proof pick: F (¥20000, 2 s, 800 J).
     ds = tree(
         gpus=[gpu("A", price=4000), gpu("F", price=20000)],
-        runs=timed("a", "A", [4.0] * 3, energy_j=1000.0) + timed("f", "F", [2.0] * 3, energy_j=800.0),
+        runs=timed("a", "A", [4.0] * 3, energy_j=1000.0)
+        + timed("f", "F", [2.0] * 3, energy_j=800.0),
     )
     a = analyse(ds)
     row = next(r for r in a.roi if r.gpu == "F")
@@ -92,17 +93,44 @@ def test_roi_for_edge_cases():
         "baseline_energy_j_per_image": None,
     }
     # 3.6 s saved x 1000 images = 1 hour = ¥36 a year; ¥360 more -> 120 months.
-    out = roi_for({**common, "seconds_per_image": 1.4, "baseline_seconds_per_image": 5.0, "price_cny": 1360, "baseline_price_cny": 1000})
+    out = roi_for(
+        {
+            **common,
+            "seconds_per_image": 1.4,
+            "baseline_seconds_per_image": 5.0,
+            "price_cny": 1360,
+            "baseline_price_cny": 1000,
+        }
+    )
     assert out["hours_saved_per_year"] == pytest.approx(1.0)
     assert out["payback_months"] == pytest.approx(120)
-    cheaper = roi_for({**common, "seconds_per_image": 1.4, "baseline_seconds_per_image": 5.0, "price_cny": 900, "baseline_price_cny": 1000})
+    cheaper = roi_for(
+        {
+            **common,
+            "seconds_per_image": 1.4,
+            "baseline_seconds_per_image": 5.0,
+            "price_cny": 900,
+            "baseline_price_cny": 1000,
+        }
+    )
     assert cheaper["payback_months"] == 0.0
-    slower = roi_for({**common, "seconds_per_image": 6.0, "baseline_seconds_per_image": 5.0, "price_cny": 900, "baseline_price_cny": 1000})
+    slower = roi_for(
+        {
+            **common,
+            "seconds_per_image": 6.0,
+            "baseline_seconds_per_image": 5.0,
+            "price_cny": 900,
+            "baseline_price_cny": 1000,
+        }
+    )
     assert slower["payback_months"] is None
 
 
 def test_roi_with_config_changes(tree):
-    ds = tree(gpus=[gpu("A", price=4000), gpu("F", price=20000)], runs=timed("a", "A", [4.0] * 3) + [run("f", 0, "F", 2.0)])
+    ds = tree(
+        gpus=[gpu("A", price=4000), gpu("F", price=20000)],
+        runs=timed("a", "A", [4.0] * 3) + [run("f", 0, "F", 2.0)],
+    )
     cfg = AnalysisConfig(hourly_rate_cny=400, images_per_day=70)
     row = next(r for r in analyse(ds, cfg).roi if r.gpu == "F")
     assert row.cny_saved_per_year == pytest.approx(2 * 70 * 250 / 3600 * 400)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import gpu, run, timed
+from analysis_data import gpu, run, timed
 
 from guide_builder.analysis import AnalysisConfig, analyse
 
@@ -30,7 +30,12 @@ def dataset(tree, future_g=1.9):
         + timed("f", "F", [2.0] * 3)
         + timed("g", "G", [future_g] * 3)
     )
-    cfg = AnalysisConfig(fit_variants={"plain": [["transformer", "text_encoder", "vae"]], "model_offload": [["transformer"]]})
+    cfg = AnalysisConfig(
+        fit_variants={
+            "plain": [["transformer", "text_encoder", "vae"]],
+            "model_offload": [["transformer"]],
+        }
+    )
     return analyse(tree(gpus=gpus, runs=runs), cfg)
 
 

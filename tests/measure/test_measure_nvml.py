@@ -1,0 +1,123 @@
+"""NVML absent, or a field raising NotSupported (or any NVML error), gives empty cells, never a crash."""
+
+from __future__ import annotations
+
+import csv
+import types
+
+from guide_builder.measure.nvml import FI_MEMORY_TEMP, FI_POWER_INSTANT, Nvml
+from guide_builder.measure.output import RowAppender
+from guide_builder.measure.telemetry import Sampler
+from guide_builder.schema import TELEMETRY
+
+
+class NVMLError(Exception):
+    pass
+
+
+class NVMLError_NotSupported(NVMLError):  # noqa: N801 - the name pynvml uses
+    pass
+
+
+def fake_nvml(unsupported: set[str], field_unsupported: set[int] = frozenset()):
+    """A pynvml stand-in: names in `unsupported` raise NotSupported."""
+
+    def make(name, value):
+        def fn(*args):
+            if name in unsupported:
+                raise NVMLError_NotSupported(name)
+            return value(*args) if callable(value) else value
+
+        return fn
+
+    def fields(handle, ids):
+        out = []
+        for fid in ids:
+            v = types.SimpleNamespace(
+                nvmlReturn=3 if fid in field_unsupported else 0,  # 3 = NVML_ERROR_NOT_SUPPORTED
+                valueType=1,
+                value=types.SimpleNamespace(uiVal=312000 if fid == FI_POWER_INSTANT else 71),
+            )
+            out.append(v)
+        return out
+
+    values = {
+        "nvmlInit": None,
+        "nvmlDeviceGetCount": 1,
+        "nvmlDeviceGetHandleByIndex": "h0",
+        "nvmlDeviceGetPowerUsage": 250000,
+        "nvmlDeviceGetTotalEnergyConsumption": 1_000_000,
+        "nvmlDeviceGetTemperature": 65,
+        "nvmlDeviceGetClockInfo": 2520,
+        "nvmlDeviceGetUtilizationRates": types.SimpleNamespace(gpu=99, memory=40),
+        "nvmlDeviceGetMemoryInfo": types.SimpleNamespace(total=24 * 2**30, used=12 * 2**30),
+        "nvmlDeviceGetCurrentClocksEventReasons": 0x4,
+        "nvmlDeviceGetUUID": "GPU-1234",
+        "nvmlDeviceGetName": "NVIDIA GeForce RTX 4090",
+        "nvmlDeviceGetEnforcedPowerLimit": 450000,
+        "nvmlDeviceGetMaxClockInfo": 3105,
+        "nvmlDeviceGetMaxPcieLinkGeneration": 4,
+        "nvmlDeviceGetMaxPcieLinkWidth": 16,
+        "nvmlDeviceGetBoardPartNumber": "900-1G136-2530-000",
+    }
+    module = types.SimpleNamespace(**{k: make(k, v) for k, v in values.items()})
+    module.nvmlDeviceGetFieldValues = (
+        make("nvmlDeviceGetFieldValues", None) if "nvmlDeviceGetFieldValues" in unsupported else fields
+    )
+    return module
+
+
+def test_nvml_absent_reads_as_missing():
+    class Missing:
+        def nvmlInit(self):
+            raise OSError("NVML Shared Library Not Found")
+
+    nvml = Nvml(Missing())
+    assert not nvml.available and "Not Found" in nvml.error
+    assert nvml.count() == 0
+    assert all(v is None for v in nvml.sample("h0").values())
+
+
+def test_not_supported_fields_are_none_the_rest_read():
+    nvml = Nvml(fake_nvml({"nvmlDeviceGetCurrentClocksEventReasons", "nvmlDeviceGetUtilizationRates"},
+                          field_unsupported={FI_MEMORY_TEMP}))
+    s = nvml.sample("h0")
+    assert s["clock_event_reasons"] is None and s["gpu_util_pct"] is None
+    assert s["mem_temp_c"] is None  # GeForce: no memory temperature
+    assert s["power_w"] == 250.0 and s["power_instant_w"] == 312.0 and s["gpu_temp_c"] == 65.0
+    info = nvml.gpu_info(0)
+    assert info["name_nvml"] == "NVIDIA GeForce RTX 4090" and info["power_limit_w"] == 450.0
+
+
+def test_every_field_unsupported_still_writes_valid_rows(tmp_path):
+    everything = {n for n in dir(fake_nvml(set())) if n.startswith("nvmlDevice") and n != "nvmlDeviceGetHandleByIndex"}
+    nvml = Nvml(fake_nvml(everything))
+    out = RowAppender(tmp_path / "telemetry.csv", TELEMETRY)
+    sampler = Sampler(nvml, 0, "b", out.append, hz=50)
+    sampler.begin(0, "timed")
+    sampler.start()
+    import time
+
+    time.sleep(0.1)
+    sampler.stop()
+    stats = sampler.end()
+    out.close()
+    assert all(v is None for v in stats.values())
+    with (tmp_path / "telemetry.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) >= 2
+    for r in rows:
+        assert r["power_w"] == "" and r["mem_temp_c"] == "" and r["clock_event_reasons"] == ""
+        assert r["gpu_index"] == "0" and r["bench_id"] == "b"
+
+
+def test_sampler_aggregates_a_run():
+    nvml = Nvml(fake_nvml(set(), field_unsupported={FI_MEMORY_TEMP}))
+    got = []
+    sampler = Sampler(nvml, 0, "b", got.append)
+    sampler.begin(7, "memory")
+    stats = sampler.end()
+    assert stats["power_mean_w"] == 250.0 and stats["power_max_w"] == 312.0
+    assert stats["clock_event_reasons"] == 0x4 and stats["mem_temp_max_c"] is None
+    assert stats["nvml_memory_used_gib"] == 12.0
+    assert got[0]["run_index"] == 7 and got[0]["phase"] == "memory" and got[0]["energy_j"] == 0.0
