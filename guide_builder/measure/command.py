@@ -41,31 +41,155 @@ def _gpus(ctx, param, value: str) -> str:
 
 
 @click.command("measure")
-@click.option("--device", type=click.Choice(["cuda", "cpu"]), default="cuda", show_default=True, help="Run on NVIDIA GPUs, or on the CPU (tiny weights, for tests and demos).")
-@click.option("--gpus", default="all", show_default=True, callback=_gpus, help="Which GPUs: 'all' or NVML indices (PCI bus order) such as 0,2.")
-@click.option("--weights", type=click.Choice(WEIGHTS), default=None, help="real: a local folder or the HF cache; synthetic: full-size random bf16 weights; tiny: small config. Default: synthetic on cuda, tiny on cpu.")
-@click.option("--model-path", type=click.Path(file_okay=False, path_type=Path), default=None, help="Local pipeline folder for --weights real (default: the Hugging Face cache).")
-@click.option("--allow-download", is_flag=True, help="Let --weights real download from the Hugging Face Hub (never done otherwise).")
-@click.option("--workloads", default=None, help="Comma-separated workload names (default: all registered).")
-@click.option("--variants", default=None, help="Comma-separated variants (default: every variant the device supports).")
-@click.option("--memory-caps", "memory_caps", default=None, callback=_caps, help="Comma-separated per-process memory caps in GiB, 'none' for uncapped, e.g. none,12,16,24 (CUDA only; time under a cap is not representative).")
-@click.option("--warmup", type=click.IntRange(min=0), default=2, show_default=True, help="Warm-up calls after the first call (which is recorded as phase 'first').")
-@click.option("--min-iterations", type=click.IntRange(min=1), default=5, show_default=True, help="Timed images at least.")
-@click.option("--min-seconds", type=click.FloatRange(min=0), default=5.0, show_default=True, help="Timed seconds at least (both minimums must be met).")
-@click.option("--stability", type=click.IntRange(min=0), default=0, show_default=True, help="Consecutive same-seed images in a stability pass (errors, memory growth, determinism).")
-@click.option("--soak-minutes", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Minutes of continuous generation with telemetry (thermal soak).")
-@click.option("--probes/--no-probes", default=True, show_default=True, help="Run the per-GPU probes (bandwidth, matmul, PCIe, idle power, ...).")
-@click.option("--telemetry/--no-telemetry", default=True, show_default=True, help="Sample NVML at --telemetry-hz in a background thread.")
-@click.option("--telemetry-hz", type=click.FloatRange(min=0.1, max=100), default=10.0, show_default=True, help="Telemetry sampling rate.")
-@click.option("--worker-timeout", type=click.FloatRange(min=1), default=1800.0, show_default=True, help="Seconds without progress after which a worker is killed and its configuration becomes an error row.")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Generator seed (default: each workload's own).")
-@click.option("--attention-backend", default=None, help="diffusers attention backend (e.g. flash, _flash_3); default PyTorch SDPA.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("measurements/benches"), show_default=True, help="Folder that receives <bench-id>/.")
-@click.option("--bench-id", default=None, help="Bench folder name (default: GPU name and UTC date; never the hostname).")
-@click.option("--note", default="", help="Operator's note for bench.json: case, airflow, ambient temperature, ...")
-@click.option("--record-hostname", is_flag=True, help="Store the hostname in bench.json (off by default).")
-@click.option("--resume", is_flag=True, help="Continue the bench named by --bench-id with its saved config, skipping finished work.")
-@click.option("--plugin", "plugins", multiple=True, help="Module name or .py file that registers extra workloads/variants (repeatable).")
+@click.option(
+    "--device",
+    type=click.Choice(["cuda", "cpu"]),
+    default="cuda",
+    show_default=True,
+    help="Run on NVIDIA GPUs, or on the CPU (tiny weights, for tests and demos).",
+)
+@click.option(
+    "--gpus",
+    default="all",
+    show_default=True,
+    callback=_gpus,
+    help="Which GPUs: 'all' or NVML indices (PCI bus order) such as 0,2.",
+)
+@click.option(
+    "--weights",
+    type=click.Choice(WEIGHTS),
+    default=None,
+    help="real: a local folder or the HF cache; synthetic: full-size random bf16 weights; tiny: small config. Default: synthetic on cuda, tiny on cpu.",
+)
+@click.option(
+    "--model-path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Local pipeline folder for --weights real (default: the Hugging Face cache).",
+)
+@click.option(
+    "--allow-download",
+    is_flag=True,
+    help="Let --weights real download from the Hugging Face Hub (never done otherwise).",
+)
+@click.option(
+    "--workloads", default=None, help="Comma-separated workload names (default: all registered)."
+)
+@click.option(
+    "--variants",
+    default=None,
+    help="Comma-separated variants (default: every variant the device supports).",
+)
+@click.option(
+    "--memory-caps",
+    "memory_caps",
+    default=None,
+    callback=_caps,
+    help="Comma-separated per-process memory caps in GiB, 'none' for uncapped, e.g. none,12,16,24 (CUDA only; time under a cap is not representative).",
+)
+@click.option(
+    "--warmup",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Warm-up calls after the first call (which is recorded as phase 'first').",
+)
+@click.option(
+    "--min-iterations",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Timed images at least.",
+)
+@click.option(
+    "--min-seconds",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    help="Timed seconds at least (both minimums must be met).",
+)
+@click.option(
+    "--stability",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Consecutive same-seed images in a stability pass (errors, memory growth, determinism).",
+)
+@click.option(
+    "--soak-minutes",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Minutes of continuous generation with telemetry (thermal soak).",
+)
+@click.option(
+    "--probes/--no-probes",
+    default=True,
+    show_default=True,
+    help="Run the per-GPU probes (bandwidth, matmul, PCIe, idle power, ...).",
+)
+@click.option(
+    "--telemetry/--no-telemetry",
+    default=True,
+    show_default=True,
+    help="Sample NVML at --telemetry-hz in a background thread.",
+)
+@click.option(
+    "--telemetry-hz",
+    type=click.FloatRange(min=0.1, max=100),
+    default=10.0,
+    show_default=True,
+    help="Telemetry sampling rate.",
+)
+@click.option(
+    "--worker-timeout",
+    type=click.FloatRange(min=1),
+    default=1800.0,
+    show_default=True,
+    help="Seconds without progress after which a worker is killed and its configuration becomes an error row.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Generator seed (default: each workload's own).",
+)
+@click.option(
+    "--attention-backend",
+    default=None,
+    help="diffusers attention backend (e.g. flash, _flash_3); default PyTorch SDPA.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("measurements/benches"),
+    show_default=True,
+    help="Folder that receives <bench-id>/.",
+)
+@click.option(
+    "--bench-id",
+    default=None,
+    help="Bench folder name (default: GPU name and UTC date; never the hostname).",
+)
+@click.option(
+    "--note",
+    default="",
+    help="Operator's note for bench.json: case, airflow, ambient temperature, ...",
+)
+@click.option(
+    "--record-hostname", is_flag=True, help="Store the hostname in bench.json (off by default)."
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the bench named by --bench-id with its saved config, skipping finished work.",
+)
+@click.option(
+    "--plugin",
+    "plugins",
+    multiple=True,
+    help="Module name or .py file that registers extra workloads/variants (repeatable).",
+)
 def measure_command(**opts) -> None:
     """Run the reference workloads on this bench's GPUs and write measurement CSVs."""
     from guide_builder.measure.config import MeasureConfig
@@ -131,8 +255,16 @@ def _resumed_config(opts):
 
 
 @click.command("count-flops")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("measurements/catalog/workloads.csv"), show_default=True, help="CSV to write (catalog/workloads.csv).")
-@click.option("--workloads", default=None, help="Comma-separated workload names (default: all registered).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("measurements/catalog/workloads.csv"),
+    show_default=True,
+    help="CSV to write (catalog/workloads.csv).",
+)
+@click.option(
+    "--workloads", default=None, help="Comma-separated workload names (default: all registered)."
+)
 def count_flops_command(out: Path, workloads: str | None) -> None:
     """Count each workload's FLOPs on the meta device and write catalog/workloads.csv."""
     from guide_builder.measure import flops

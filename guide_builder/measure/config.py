@@ -47,5 +47,8 @@ class MeasureConfig:
     def configurations(self) -> list[tuple[str, str, float | None]]:
         """(workload, variant, memory cap) in run order: caps innermost."""
         return [
-            (w, v, cap) for w in self.workloads for v in self.variants for cap in self.memory_caps_gib
+            (w, v, cap)
+            for w in self.workloads
+            for v in self.variants
+            for cap in self.memory_caps_gib
         ]

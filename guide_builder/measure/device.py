@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import resource
-from typing import Any
 
 GIB = 2**30
 
@@ -106,14 +105,17 @@ class CudaDevice(Device):
 
 
 def make_device(kind: str) -> Device:
-    return CudaDevice(0) if kind == "cuda" else CpuDevice()
+    if kind == "cuda":
+        return CudaDevice(0)
+    import torch
+
+    # tiny CPU models gain nothing from intra-op threads, and OpenMP spin-waits make them
+    # 50x slower whenever another process competes for the cores
+    torch.set_num_threads(1)
+    return CpuDevice()
 
 
 def describe_exception(exc: BaseException, limit: int = 500) -> str:
     """One line for the `error` column (kept short: rows travel through a pipe)."""
     text = f"{type(exc).__name__}: {exc}".replace("\n", " ").strip()
     return text[:limit]
-
-
-def is_cuda_error(exc: Any) -> bool:
-    return "CUDA error" in str(exc) or "cudaError" in str(exc)

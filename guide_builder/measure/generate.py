@@ -35,7 +35,9 @@ class ImageResult:
 class ImageMaker:
     """Calls a placed pipeline for one workload and measures each call."""
 
-    def __init__(self, pipe: Any, workload: Any, size: tuple[int, int], timer: Timer, call_kwargs: dict):
+    def __init__(
+        self, pipe: Any, workload: Any, size: tuple[int, int], timer: Timer, call_kwargs: dict
+    ):
         self.pipe = pipe
         self.workload = workload
         self.width, self.height = size
@@ -44,7 +46,9 @@ class ImageMaker:
         self._marks: dict[str, float] = {}
         self._forwards = 0
         self._caption_tokens: int | None = None
-        self._handles = [pipe.transformer.register_forward_pre_hook(self._on_forward, with_kwargs=True)]
+        self._handles = [
+            pipe.transformer.register_forward_pre_hook(self._on_forward, with_kwargs=True)
+        ]
         encoder = getattr(pipe, "text_encoder", None)
         if encoder is not None:
             self._handles.append(encoder.register_forward_pre_hook(self._mark("te_start")))

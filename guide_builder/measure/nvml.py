@@ -15,7 +15,13 @@ FI_MEMORY_TEMP = 82  # NVML_FI_DEV_MEMORY_TEMP
 FI_POWER_INSTANT = 186  # NVML_FI_DEV_POWER_INSTANT (mW)
 SUCCESS = 0
 # clock-event reason bits that mean the card slowed itself down (FACTS.md)
-THROTTLE_BITS = {"sw_power_cap": 0x4, "hw_slowdown": 0x8, "sw_thermal": 0x20, "hw_thermal": 0x40, "hw_power_brake": 0x80}
+THROTTLE_BITS = {
+    "sw_power_cap": 0x4,
+    "hw_slowdown": 0x8,
+    "sw_thermal": 0x20,
+    "hw_thermal": 0x40,
+    "hw_power_brake": 0x80,
+}
 
 
 class Nvml:
@@ -30,7 +36,9 @@ class Nvml:
                 self.lib = importlib.import_module("pynvml")
             self.lib.nvmlInit()
             self.available = True
-        except Exception as exc:  # ImportError, NVMLError_LibraryNotFound, NVMLError_DriverNotLoaded, ...
+        except (
+            Exception
+        ) as exc:  # ImportError, NVMLError_LibraryNotFound, NVMLError_DriverNotLoaded, ...
             self.error = f"{type(exc).__name__}: {exc}"
 
     def read(self, fn_name: str, *args: Any, convert: Callable[[Any], Any] = lambda v: v) -> Any:
@@ -92,7 +100,9 @@ class Nvml:
         f = self.fields(handle, [FI_POWER_INSTANT, FI_MEMORY_TEMP])
         return {
             "power_w": self.read("nvmlDeviceGetPowerUsage", handle, convert=_milli),
-            "power_instant_w": f[FI_POWER_INSTANT] / 1000 if f[FI_POWER_INSTANT] is not None else None,
+            "power_instant_w": f[FI_POWER_INSTANT] / 1000
+            if f[FI_POWER_INSTANT] is not None
+            else None,
             "energy_j": self.energy_j(handle),
             "gpu_temp_c": self.read("nvmlDeviceGetTemperature", handle, 0, convert=float),
             "mem_temp_c": f[FI_MEMORY_TEMP],
@@ -100,7 +110,9 @@ class Nvml:
             "mem_clock_mhz": self.read("nvmlDeviceGetClockInfo", handle, 2, convert=float),
             "gpu_util_pct": float(util.gpu) if util is not None else None,
             "mem_used_gib": mem.used / GIB if mem is not None else None,
-            "clock_event_reasons": self.read("nvmlDeviceGetCurrentClocksEventReasons", handle, convert=int),
+            "clock_event_reasons": self.read(
+                "nvmlDeviceGetCurrentClocksEventReasons", handle, convert=int
+            ),
         }
 
     def energy_j(self, handle: Any) -> float | None:

@@ -38,9 +38,13 @@ def memory_bandwidth(device: Device, timer: Timer, nbytes: int, repeats: int = 1
     dst = torch.empty_like(src)
     dst.copy_(src)  # warm-up
     seconds, _ = timer.time(lambda: [dst.copy_(src) for _ in range(repeats)])
-    del src, dst
     gbs = 2 * nbytes * repeats / seconds / 1e9
-    return _row("memory_bandwidth", gbs, "gb_s", f"{repeats} copies of {nbytes / 2**20:.0f} MiB, 2N bytes each")
+    return _row(
+        "memory_bandwidth",
+        gbs,
+        "gb_s",
+        f"{repeats} copies of {nbytes / 2**20:.0f} MiB, 2N bytes each",
+    )
 
 
 def bf16_matmul(device: Device, timer: Timer, n: int, repeats: int) -> Row:
@@ -77,13 +81,19 @@ def h2d_bandwidth(device: Device, timer: Timer, nbytes: int, repeats: int = 5) -
     dev = torch.empty(nbytes, dtype=torch.uint8, device=device.torch_device)
     dev.copy_(host, non_blocking=True)
     seconds, _ = timer.time(lambda: [dev.copy_(host, non_blocking=True) for _ in range(repeats)])
-    del host, dev
-    return _row("h2d_bandwidth", nbytes * repeats / seconds / 1e9, "gb_s", f"pinned, {nbytes / 2**20:.0f} MiB x {repeats}")
+    return _row(
+        "h2d_bandwidth",
+        nbytes * repeats / seconds / 1e9,
+        "gb_s",
+        f"pinned, {nbytes / 2**20:.0f} MiB x {repeats}",
+    )
 
 
 def disk_read(model_dir: Path) -> Row:
     """Read every weight file once after asking the kernel to drop it from the page cache."""
-    files = [p for p in model_dir.rglob("*") if p.suffix in (".safetensors", ".bin") and p.is_file()]
+    files = [
+        p for p in model_dir.rglob("*") if p.suffix in (".safetensors", ".bin") and p.is_file()
+    ]
     if not files:
         return _row("disk_read", None, "gb_s", f"no weight files under {model_dir}")
     total, start = 0, time.perf_counter()
@@ -93,7 +103,12 @@ def disk_read(model_dir: Path) -> Row:
                 os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
             while chunk := fh.read(64 * 2**20):
                 total += len(chunk)
-    return _row("disk_read", total / (time.perf_counter() - start) / 1e9, "gb_s", f"{len(files)} files, {total / 2**30:.1f} GiB")
+    return _row(
+        "disk_read",
+        total / (time.perf_counter() - start) / 1e9,
+        "gb_s",
+        f"{len(files)} files, {total / 2**30:.1f} GiB",
+    )
 
 
 UNITS = {
@@ -138,14 +153,28 @@ def plan(
     handle = nvml.handle(gpu_index) if gpu_index is not None else None
     mib = 2**20
     steps: list[tuple[str, str, Callable[[], Row]]] = [
-        ("memory_bandwidth", "gb_s", lambda: memory_bandwidth(device, timer, (1024 if cuda else 128) * mib)),
-        ("bf16_matmul", "tflops", lambda: bf16_matmul(device, timer, 8192 if cuda else 512, 10 if cuda else 3)),
+        (
+            "memory_bandwidth",
+            "gb_s",
+            lambda: memory_bandwidth(device, timer, (1024 if cuda else 128) * mib),
+        ),
+        (
+            "bf16_matmul",
+            "tflops",
+            lambda: bf16_matmul(device, timer, 8192 if cuda else 512, 10 if cuda else 3),
+        ),
         ("bf16_correctness", "max_rel_error", lambda: bf16_correctness(device)),
     ]
     if cuda:
         steps.append(("h2d_bandwidth", "gb_s", lambda: h2d_bandwidth(device, timer, 1024 * mib)))
     else:
-        steps.append(("h2d_bandwidth", "gb_s", lambda: _row("h2d_bandwidth", None, "gb_s", "no device memory on cpu")))
+        steps.append(
+            (
+                "h2d_bandwidth",
+                "gb_s",
+                lambda: _row("h2d_bandwidth", None, "gb_s", "no device memory on cpu"),
+            )
+        )
     # read right after load so the link is not in its idle power state
     for probe, fn, unit in (
         ("pcie_link_gen", "nvmlDeviceGetCurrPcieLinkGeneration", "gen"),
@@ -154,24 +183,81 @@ def plan(
         ("pcie_link_max_width", "nvmlDeviceGetMaxPcieLinkWidth", "lanes"),
     ):
         steps.append((probe, unit, _nvml_probe(nvml, handle, probe, fn, unit)))
-    steps.append(("max_sm_clock", "mhz", _nvml_probe(nvml, handle, "max_sm_clock", "nvmlDeviceGetMaxClockInfo", "mhz", 1)))
-    steps.append(("power_limit", "w", lambda: _row("power_limit", nvml.read("nvmlDeviceGetEnforcedPowerLimit", handle, convert=lambda v: v / 1000) if handle else None, "w", "NVML enforced power limit")))
+    steps.append(
+        (
+            "max_sm_clock",
+            "mhz",
+            _nvml_probe(nvml, handle, "max_sm_clock", "nvmlDeviceGetMaxClockInfo", "mhz", 1),
+        )
+    )
+    steps.append(
+        (
+            "power_limit",
+            "w",
+            lambda: _row(
+                "power_limit",
+                nvml.read("nvmlDeviceGetEnforcedPowerLimit", handle, convert=lambda v: v / 1000)
+                if handle
+                else None,
+                "w",
+                "NVML enforced power limit",
+            ),
+        )
+    )
     if weights == "real" and load is not None:
-        steps.append(("model_load_cold", "s", lambda: _row("model_load_cold", timer.time(load)[0], "s", "first load in this bench (page cache state as found)")))
-        steps.append(("model_load_warm", "s", lambda: _row("model_load_warm", timer.time(load)[0], "s", "second load (weights in page cache)")))
+        steps.append(
+            (
+                "model_load_cold",
+                "s",
+                lambda: _row(
+                    "model_load_cold",
+                    timer.time(load)[0],
+                    "s",
+                    "first load in this bench (page cache state as found)",
+                ),
+            )
+        )
+        steps.append(
+            (
+                "model_load_warm",
+                "s",
+                lambda: _row(
+                    "model_load_warm",
+                    timer.time(load)[0],
+                    "s",
+                    "second load (weights in page cache)",
+                ),
+            )
+        )
         if model_dir is not None:
             steps.append(("disk_read", "gb_s", lambda: disk_read(model_dir)))
     else:
-        for probe, unit in (("model_load_cold", "s"), ("model_load_warm", "s"), ("disk_read", "gb_s")):
-            steps.append((probe, unit, lambda p=probe, u=unit: _row(p, None, u, f"only with --weights real (this bench: {weights})")))
+        for probe, unit in (
+            ("model_load_cold", "s"),
+            ("model_load_warm", "s"),
+            ("disk_read", "gb_s"),
+        ):
+            steps.append(
+                (
+                    probe,
+                    unit,
+                    lambda p=probe, u=unit: _row(
+                        p, None, u, f"only with --weights real (this bench: {weights})"
+                    ),
+                )
+            )
     steps.append(("idle_power", "w", lambda: idle_power(nvml, handle)))
     return steps
 
 
-def _nvml_probe(nvml: Nvml, handle: Any, probe: str, fn: str, unit: str, *args: Any) -> Callable[[], Row]:
+def _nvml_probe(
+    nvml: Nvml, handle: Any, probe: str, fn: str, unit: str, *args: Any
+) -> Callable[[], Row]:
     def read() -> Row:
         value = nvml.read(fn, handle, *args, convert=float) if handle is not None else None
-        return _row(probe, value, unit, f"NVML {fn}" if value is not None else "not reported by NVML here")
+        return _row(
+            probe, value, unit, f"NVML {fn}" if value is not None else "not reported by NVML here"
+        )
 
     return read
 
@@ -189,4 +275,6 @@ def idle_power(nvml: Nvml, handle: Any, seconds: float = 2.0) -> Row:
             values.append(v)
         time.sleep(0.1)
     value = sum(values) / len(values) if values else None
-    return _row("idle_power", value, "w", f"mean of {len(values)} NVML samples over {seconds:.0f} s")
+    return _row(
+        "idle_power", value, "w", f"mean of {len(values)} NVML samples over {seconds:.0f} s"
+    )

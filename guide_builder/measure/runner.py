@@ -38,6 +38,9 @@ NO_GPU_HINT = (
 )
 
 
+STARTUP_S = 300.0  # longest a worker may take to import torch and report in
+
+
 class NoDevice(Exception):
     """Nothing to measure on: the run cannot start."""
 
@@ -58,7 +61,13 @@ class Target:
         return self.uuid or self.kind
 
     def job_view(self) -> dict[str, Any]:
-        return {"kind": self.kind, "index": self.index, "uuid": self.uuid, "name_nvml": self.name_nvml, "name": self.name}
+        return {
+            "kind": self.kind,
+            "index": self.index,
+            "uuid": self.uuid,
+            "name_nvml": self.name_nvml,
+            "name": self.name,
+        }
 
 
 def parse_gpus(spec: str) -> list[int] | None:
@@ -99,7 +108,11 @@ def discover(cfg: MeasureConfig, nvml: Nvml | None = None) -> list[Target]:
     targets = []
     for i in indices:
         info = nvml.gpu_info(i)
-        targets.append(Target("cuda", i, info["uuid"], info["name_nvml"], canonical_name(info["name_nvml"]), info))
+        targets.append(
+            Target(
+                "cuda", i, info["uuid"], info["name_nvml"], canonical_name(info["name_nvml"]), info
+            )
+        )
     return targets
 
 
@@ -229,7 +242,9 @@ class Runner:
         bench_id = cfg.bench_id or default_bench_id(targets)
         folder = Path(cfg.out) / bench_id
         if not cfg.resume and (folder / "runs.csv").exists():
-            raise FileExistsError(f"{folder} already holds a bench: pass --resume, or another --bench-id")
+            raise FileExistsError(
+                f"{folder} already holds a bench: pass --resume, or another --bench-id"
+            )
         bench = Bench(folder, cfg, targets, nvml)
         self.bench = bench
         old_int = signal.signal(signal.SIGINT, self._on_signal)
@@ -251,7 +266,9 @@ class Runner:
         self.echo(summary.render(rows))
         self.echo(f"{status}: {bench.folder} ({len(rows)} rows)")
         if status == "interrupted":
-            self.echo(f"resume with: guide-builder measure --resume --bench-id {bench_id} --out {cfg.out}")
+            self.echo(
+                f"resume with: guide-builder measure --resume --bench-id {bench_id} --out {cfg.out}"
+            )
             return 130
         return 0
 
@@ -343,16 +360,20 @@ class Runner:
         bench.completed.add(item["key"])
         bench.save()
 
-    def _run_worker(self, bench: Bench, job: dict[str, Any], progress) -> tuple[str | None, str] | None:
+    def _run_worker(
+        self, bench: Bench, job: dict[str, Any], progress
+    ) -> tuple[str | None, str] | None:
         """Run one worker to its end; None when it finished, else (config key, why it failed)."""
         q = self.ctx.Queue()
-        proc = self.ctx.Process(target=worker.main, args=(job, q), name="guide-builder-worker", daemon=True)
+        proc = self.ctx.Process(
+            target=worker.main, args=(job, q), name="guide-builder-worker", daemon=True
+        )
         proc.start()
         self._phase: dict[str, str] = {}
         self._current: str | None = None
         current: str | None = None
         finished = False
-        hung = False
+        hung = heard = False
         last = time.monotonic()
         try:
             while True:
@@ -363,10 +384,17 @@ class Runner:
                 except queue_mod.Empty:
                     if not proc.is_alive():
                         break
-                    if time.monotonic() - last > self.cfg.worker_timeout_s:
+                    # imports and CUDA start-up get a generous allowance before the first message
+                    limit = (
+                        self.cfg.worker_timeout_s
+                        if heard
+                        else max(self.cfg.worker_timeout_s, STARTUP_S)
+                    )
+                    if time.monotonic() - last > limit:
                         hung = True
                         break
                     continue
+                heard = True
                 last = time.monotonic()
                 current = self._handle(bench, kind, payload, current, progress)
                 if kind == "done":
@@ -402,7 +430,9 @@ class Runner:
             current = payload["key"]
             if current:
                 self._phase[current] = payload["phase"]
-                progress.set_postfix_str(current.split("|", 1)[-1] + " " + payload["phase"], refresh=False)
+                progress.set_postfix_str(
+                    current.split("|", 1)[-1] + " " + payload["phase"], refresh=False
+                )
         elif kind == "run":
             bench.write_run(payload)
         elif kind == "probe":
@@ -411,7 +441,12 @@ class Runner:
             bench.telemetry.append(payload)
         elif kind == "env":
             for k, v in payload.items():
-                if k in ("torch_version", "cuda_version", "diffusers_version", "transformers_version"):
+                if k in (
+                    "torch_version",
+                    "cuda_version",
+                    "diffusers_version",
+                    "transformers_version",
+                ):
                     bench.meta[k] = v
                 else:
                     bench.meta.setdefault("libraries", {})[k] = v
@@ -471,7 +506,11 @@ def resolve_defaults(cfg: MeasureConfig) -> MeasureConfig:
     if not cfg.workloads:
         cfg.workloads = workload_registry.names()
     if not cfg.variants:
-        cfg.variants = ["plain", "text_encoder_unload"] if cfg.device == "cpu" else variant_registry.names("cuda")
+        cfg.variants = (
+            ["plain", "text_encoder_unload"]
+            if cfg.device == "cpu"
+            else variant_registry.names("cuda")
+        )
     for name in cfg.workloads:
         workload_registry.get(name)
     for name in cfg.variants:

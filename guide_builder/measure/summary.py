@@ -113,15 +113,23 @@ def render(rows: list[dict[str, str]]) -> str:
             )
         st = s["stability"]
         if st:
-            det = {True: "deterministic", False: "NON-DETERMINISTIC", None: "determinism unknown"}[st.deterministic]
+            det = {True: "deterministic", False: "NON-DETERMINISTIC", None: "determinism unknown"}[
+                st.deterministic
+            ]
             growth = "n/a" if st.growth_gib is None else f"{st.growth_gib:+.3f} GiB"
             notes.append(f"stability n={st.n} errors={st.errors} growth={growth} {det}")
             if st.leak:
-                warnings.append(f"WARNING {where} {workload} {variant}: memory grew {growth} over the stability pass (leak)")
+                warnings.append(
+                    f"WARNING {where} {workload} {variant}: memory grew {growth} over the stability pass (leak)"
+                )
             if st.non_finite:
-                warnings.append(f"WARNING {where} {workload} {variant}: {st.non_finite} images with non-finite latents")
+                warnings.append(
+                    f"WARNING {where} {workload} {variant}: {st.non_finite} images with non-finite latents"
+                )
             if st.deterministic is False:
-                warnings.append(f"WARNING {where} {workload} {variant}: the same seed gave different images")
+                warnings.append(
+                    f"WARNING {where} {workload} {variant}: the same seed gave different images"
+                )
         if cap:
             notes.append("capped: memory representative, time not")
 

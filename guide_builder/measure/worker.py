@@ -61,7 +61,9 @@ class Worker:
         self.device: Device = make_device(self.target["kind"])
         self.timer = Timer(self.device)
         self.nvml = Nvml()
-        self.handle = self.nvml.handle(self.target["index"]) if self.target.get("index") is not None else None
+        self.handle = (
+            self.nvml.handle(self.target["index"]) if self.target.get("index") is not None else None
+        )
         self.emit("env", _environment(torch))
         self.sampler = Sampler(
             self.nvml,
@@ -98,7 +100,15 @@ class Worker:
                 gc.collect()
 
             model_dir = _local_dir(self.cfg.model_path)
-        steps = probes.plan(self.device, self.timer, self.nvml, self.target.get("index"), self.cfg.weights, load, model_dir)
+        steps = probes.plan(
+            self.device,
+            self.timer,
+            self.nvml,
+            self.target.get("index"),
+            self.cfg.weights,
+            load,
+            model_dir,
+        )
         for probe, _unit, fn in steps:
             if probe in skip:
                 continue
@@ -158,7 +168,7 @@ class Worker:
         # so gc + empty_cache can actually return the memory before the next configuration
         if maker is not None:
             maker.close()
-        maker = pipe = None
+        del maker, pipe
         gc.collect()
         self.device.empty_cache()
         if failure is not None:
@@ -173,7 +183,9 @@ class Worker:
     def _prepare(self, w, v, size):
         from guide_builder.measure.generate import ImageMaker
 
-        dtype = getattr(self.torch, {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}[w.dtype])
+        dtype = getattr(
+            self.torch, {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}[w.dtype]
+        )
         build_on = "cpu" if v.build_on_cpu else self.device.torch_device
         pipe = w.family.build(self.cfg.weights, build_on, dtype, self._options())
         pipe.set_progress_bar_config(disable=True)
@@ -205,7 +217,9 @@ class Worker:
         while soak_left > 0 and time.monotonic() < end:
             self._image(maker, w, seed, base, key, "soak")
 
-    def _image(self, maker, w, seed, base, key, phase, record=True, reset_peak=False) -> dict[str, Any]:
+    def _image(
+        self, maker, w, seed, base, key, phase, record=True, reset_peak=False
+    ) -> dict[str, Any]:
         self.phase = phase
         if not record:
             maker(seed)
@@ -225,8 +239,12 @@ class Worker:
         if result.forwards != w.forwards:
             problems.append(f"transformer forwards {result.forwards} != expected {w.forwards}")
         if not result.finite:
-            problems.append("non-finite latents (NaN/inf): the image is black and its hash meaningless")
-        peak_alloc, peak_res = self.device.peak_gib() if (reset_peak or phase == "first") else (None, None)
+            problems.append(
+                "non-finite latents (NaN/inf): the image is black and its hash meaningless"
+            )
+        peak_alloc, peak_res = (
+            self.device.peak_gib() if (reset_peak or phase == "first") else (None, None)
+        )
         row = {
             **base,
             **stats,
@@ -242,10 +260,20 @@ class Worker:
             "energy_j": (e1 - e0) if e0 is not None and e1 is not None else None,
             "image_sha256": result.sha256 if result.finite else None,
         }
-        return self._emit_row(row, phase, status="error" if problems else "ok", error="; ".join(problems) or None)
+        return self._emit_row(
+            row, phase, status="error" if problems else "ok", error="; ".join(problems) or None
+        )
 
-    def _emit_row(self, row: dict[str, Any], phase: str, status: str, error: str | None) -> dict[str, Any]:
-        row = {**row, "run_index": self.next_index, "phase": phase, "status": status, "error": error}
+    def _emit_row(
+        self, row: dict[str, Any], phase: str, status: str, error: str | None
+    ) -> dict[str, Any]:
+        row = {
+            **row,
+            "run_index": self.next_index,
+            "phase": phase,
+            "status": status,
+            "error": error,
+        }
         self.next_index += 1
         self.emit("run", row)
         return row

@@ -194,7 +194,9 @@ class ZImageFamily:
             "transformer_tflop_per_forward": tflop(
                 lambda: transformer(latents, timestep, caption, return_dict=False)
             ),
-            "text_encoder_tflop": tflop(lambda: text_encoder(input_ids=ids, output_hidden_states=True)),
+            "text_encoder_tflop": tflop(
+                lambda: text_encoder(input_ids=ids, output_hidden_states=True)
+            ),
             "vae_decode_tflop": tflop(lambda: vae.decode(z, return_dict=False)),
             "transformer_params": sum(p.numel() for p in transformer.parameters()),
         }

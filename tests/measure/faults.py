@@ -55,13 +55,19 @@ def _nan(out):
 
 FAULTS = {
     "_oom": ("Raises torch.OutOfMemoryError in the first forward.", _with_hook(pre=_oom)),
-    "_segfault": ("Kills its process with SIGSEGV.", _with_hook(pre=lambda: os.kill(os.getpid(), signal.SIGSEGV))),
+    "_segfault": (
+        "Kills its process with SIGSEGV.",
+        _with_hook(pre=lambda: os.kill(os.getpid(), signal.SIGSEGV)),
+    ),
     "_exit": ("Leaves with os._exit(3) mid-image.", _with_hook(pre=lambda: os._exit(3))),
     "_hang": ("Sleeps forever in a forward.", _with_hook(pre=lambda: time.sleep(3600))),
     "_leak": ("Keeps 8 MiB per forward alive.", _with_hook(pre=_leak)),
     "_nondeterministic": ("Adds unseeded noise to every forward.", _with_hook(post=_noise)),
     "_nan": ("Turns every forward's output into NaN.", _with_hook(post=_nan)),
-    "_slow": ("Sleeps 30 ms per forward (long enough to interrupt).", _with_hook(pre=lambda: time.sleep(0.03))),
+    "_slow": (
+        "Sleeps 30 ms per forward (long enough to interrupt).",
+        _with_hook(pre=lambda: time.sleep(0.03)),
+    ),
 }
 for name, (doc, prepare) in FAULTS.items():
     variants.register(Variant(name, doc, prepare))

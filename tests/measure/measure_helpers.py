@@ -12,16 +12,33 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 FAULTS = Path(__file__).with_name("faults.py")
 # short runs: 1 warm-up, 2 timed images, no minimum duration
-FAST = ["--device", "cpu", "--weights", "tiny", "--warmup", "1", "--min-iterations", "2", "--min-seconds", "0"]
+FAST = [
+    "--device",
+    "cpu",
+    "--weights",
+    "tiny",
+    "--warmup",
+    "1",
+    "--min-iterations",
+    "2",
+    "--min-seconds",
+    "0",
+]
 
 
 def cli_args(*args: str) -> list[str]:
     script = Path(sys.executable).with_name("guide-builder")
-    head = [str(script)] if script.exists() else [sys.executable, "-c", "from guide_builder.cli import main; main()"]
+    head = (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "from guide_builder.cli import main; main()"]
+    )
     return head + list(args)
 
 
-def measure(out: Path, *args: str, bench_id: str = "b", timeout: float = 120) -> subprocess.CompletedProcess:
+def measure(
+    out: Path, *args: str, bench_id: str = "b", timeout: float = 120
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         cli_args("measure", "--out", str(out), "--bench-id", bench_id, *args),
         cwd=REPO,

@@ -6,7 +6,6 @@ import csv
 from importlib.metadata import version
 
 import pytest
-
 from measure_helpers import REPO
 
 pytest.importorskip("diffusers")

@@ -62,7 +62,9 @@ def fake_nvml(unsupported: set[str], field_unsupported: set[int] = frozenset()):
     }
     module = types.SimpleNamespace(**{k: make(k, v) for k, v in values.items()})
     module.nvmlDeviceGetFieldValues = (
-        make("nvmlDeviceGetFieldValues", None) if "nvmlDeviceGetFieldValues" in unsupported else fields
+        make("nvmlDeviceGetFieldValues", None)
+        if "nvmlDeviceGetFieldValues" in unsupported
+        else fields
     )
     return module
 
@@ -79,8 +81,12 @@ def test_nvml_absent_reads_as_missing():
 
 
 def test_not_supported_fields_are_none_the_rest_read():
-    nvml = Nvml(fake_nvml({"nvmlDeviceGetCurrentClocksEventReasons", "nvmlDeviceGetUtilizationRates"},
-                          field_unsupported={FI_MEMORY_TEMP}))
+    nvml = Nvml(
+        fake_nvml(
+            {"nvmlDeviceGetCurrentClocksEventReasons", "nvmlDeviceGetUtilizationRates"},
+            field_unsupported={FI_MEMORY_TEMP},
+        )
+    )
     s = nvml.sample("h0")
     assert s["clock_event_reasons"] is None and s["gpu_util_pct"] is None
     assert s["mem_temp_c"] is None  # GeForce: no memory temperature
@@ -90,7 +96,11 @@ def test_not_supported_fields_are_none_the_rest_read():
 
 
 def test_every_field_unsupported_still_writes_valid_rows(tmp_path):
-    everything = {n for n in dir(fake_nvml(set())) if n.startswith("nvmlDevice") and n != "nvmlDeviceGetHandleByIndex"}
+    everything = {
+        n
+        for n in dir(fake_nvml(set()))
+        if n.startswith("nvmlDevice") and n != "nvmlDeviceGetHandleByIndex"
+    }
     nvml = Nvml(fake_nvml(everything))
     out = RowAppender(tmp_path / "telemetry.csv", TELEMETRY)
     sampler = Sampler(nvml, 0, "b", out.append, hz=50)

@@ -35,7 +35,9 @@ def test_cpu_tiny_run_writes_a_valid_bench(tmp_path):
         phases = Counter(r["phase"] for r in vrows)
         assert phases == {"first": 1, "warmup": 1, "timed": 2, "memory": 1}, variant
     for r in rs:
-        assert r["status"] == "ok" and r["transformer_forwards"] == "8" and r["caption_tokens"] == "64"
+        assert (
+            r["status"] == "ok" and r["transformer_forwards"] == "8" and r["caption_tokens"] == "64"
+        )
         assert r["weights"] == "tiny" and len(r["image_sha256"]) == 64
         assert float(r["total_s"]) >= float(r["denoise_s"]) > 0
     assert len({r["image_sha256"] for r in rs}) == 1  # same seed, same pixels
@@ -44,7 +46,13 @@ def test_cpu_tiny_run_writes_a_valid_bench(tmp_path):
 
 
 def test_no_gpu_is_a_clear_error(tmp_path):
-    res = subprocess.run(cli_args("measure", "--out", str(tmp_path)), cwd=REPO, capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        cli_args("measure", "--out", str(tmp_path)),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode != 0
     assert "--device cpu --weights tiny" in res.stderr
     assert not any(tmp_path.iterdir())
@@ -53,8 +61,18 @@ def test_no_gpu_is_a_clear_error(tmp_path):
 def test_failures_are_rows_and_the_run_goes_on(tmp_path):
     """OOM, a segfault, a hang and os._exit each become one row; the next configuration still runs."""
     res = measure(
-        tmp_path, *FAST, "--no-probes", "--plugin", str(FAULTS), "--workloads", "zimage-turbo-1024",
-        "--variants", "_oom,_segfault,_hang,_exit,plain", "--worker-timeout", "10", timeout=180,
+        tmp_path,
+        *FAST,
+        "--no-probes",
+        "--plugin",
+        str(FAULTS),
+        "--workloads",
+        "zimage-turbo-1024",
+        "--variants",
+        "_oom,_segfault,_hang,_exit,plain",
+        "--worker-timeout",
+        "3",
+        timeout=180,
     )
     assert res.returncode == 0, res.stderr
     folder = tmp_path / "b"
@@ -76,9 +94,18 @@ def test_stability_detects_leak_nondeterminism_nan_and_wrong_forward_counts(tmp_
     from guide_builder.measure import summary
 
     res = measure(
-        tmp_path, *FAST, "--no-probes", "--plugin", str(FAULTS), "--stability", "4",
-        "--workloads", "zimage-turbo-1024,_wrong-forwards",
-        "--variants", "plain,_leak,_nondeterministic,_nan", timeout=180,
+        tmp_path,
+        *FAST,
+        "--no-probes",
+        "--plugin",
+        str(FAULTS),
+        "--stability",
+        "4",
+        "--workloads",
+        "zimage-turbo-1024,_wrong-forwards",
+        "--variants",
+        "plain,_leak,_nondeterministic,_nan",
+        timeout=180,
     )
     assert res.returncode == 0, res.stderr
     folder = tmp_path / "b"
@@ -95,17 +122,34 @@ def test_stability_detects_leak_nondeterminism_nan_and_wrong_forward_counts(tmp_
     # NaN images would all hash alike: they are errors, and vouch for nothing
     assert nan.errors == 4 and nan.non_finite == 4 and nan.deterministic is None
     wrong = [r for r in rs if r["workload"] == "_wrong-forwards" and r["variant"] == "plain"]
-    assert wrong and all(r["status"] == "error" and "forwards 8 != expected 9" in r["error"] for r in wrong)
+    assert wrong and all(
+        r["status"] == "error" and "forwards 8 != expected 9" in r["error"] for r in wrong
+    )
     assert "leak" in res.stdout and "NON-DETERMINISTIC" in res.stdout and "non-finite" in res.stdout
 
 
 def test_sigint_leaves_valid_files_and_resume_finishes_only_the_rest(tmp_path):
     psutil = pytest.importorskip("psutil")
-    args = [*FAST, "--no-probes", "--plugin", str(FAULTS), "--workloads", "zimage-turbo-1024",
-            "--variants", "_slow,plain", "--min-seconds", "1.5", "--stability", "2"]
+    args = [
+        *FAST,
+        "--no-probes",
+        "--plugin",
+        str(FAULTS),
+        "--workloads",
+        "zimage-turbo-1024",
+        "--variants",
+        "_slow,plain",
+        "--min-seconds",
+        "1.5",
+        "--stability",
+        "2",
+    ]
     proc = subprocess.Popen(
         cli_args("measure", "--out", str(tmp_path), "--bench-id", "b", *args),
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     folder = tmp_path / "b"
     deadline = time.monotonic() + 90
@@ -115,11 +159,13 @@ def test_sigint_leaves_valid_files_and_resume_finishes_only_the_rest(tmp_path):
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    # the worker (and multiprocessing's resource tracker) are gone, not orphaned
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive
     assert bench_json(folder)["status"] == "interrupted"
     assert problems(folder) == []
     before = rows(folder)
-    assert 4 <= len(before)
+    assert len(before) >= 4
 
     res = measure(tmp_path, "--resume", timeout=120)
     assert res.returncode == 0, res.stderr

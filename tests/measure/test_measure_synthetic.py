@@ -35,8 +35,15 @@ def test_text_encoder_is_qwen3_4b():
     published = zimage.published_config("text_encoder")
     model = _meta(lambda: zimage.make_text_encoder(published))
     cfg = model.config
-    for key in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
-                "num_key_value_heads", "head_dim", "vocab_size"):
+    for key in (
+        "hidden_size",
+        "intermediate_size",
+        "num_hidden_layers",
+        "num_attention_heads",
+        "num_key_value_heads",
+        "head_dim",
+        "vocab_size",
+    ):
         assert getattr(cfg, key) == published[key], key
     assert cfg.rope_parameters["rope_theta"] == published["rope_theta"]
     assert _params(model) / 1e9 == pytest.approx(4.022, abs=0.001)
@@ -45,8 +52,15 @@ def test_text_encoder_is_qwen3_4b():
 def test_vae_is_the_flux_autoencoder():
     published = zimage.published_config("vae")
     model = _meta(lambda: zimage.make_vae(published))
-    for key in ("block_out_channels", "latent_channels", "layers_per_block", "scaling_factor",
-                "shift_factor", "use_quant_conv", "use_post_quant_conv"):
+    for key in (
+        "block_out_channels",
+        "latent_channels",
+        "layers_per_block",
+        "scaling_factor",
+        "shift_factor",
+        "use_quant_conv",
+        "use_post_quant_conv",
+    ):
         got = model.config[key]
         assert (list(got) if isinstance(got, tuple) else got) == published[key], key
     assert _params(model) / 1e6 == pytest.approx(83.82, abs=0.01)
@@ -66,7 +80,9 @@ def test_materialise_initialises_every_parameter_and_recomputes_buffers():
 
 
 def test_synthetic_transformer_forward_is_finite():
-    model = synthetic.materialise(lambda: zimage.make_transformer(zimage.TINY_TRANSFORMER), "cpu", torch.bfloat16)
+    model = synthetic.materialise(
+        lambda: zimage.make_transformer(zimage.TINY_TRANSFORMER), "cpu", torch.bfloat16
+    )
     x = [torch.randn(16, 1, 8, 8, dtype=torch.bfloat16)]
     cap = [torch.randn(64, 16, dtype=torch.bfloat16)]
     out = model(x, torch.tensor([0.5]), cap, return_dict=False)[0]
