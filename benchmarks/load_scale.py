@@ -97,7 +97,14 @@ def generate(root: Path, runs: int, gpus: int) -> None:
             for i in range(per_gpu)
         ]
         write_csv(bench / "runs.csv", RUNS, rows)
-        probe = {**common, "gpu_name": f"Bench GPU {g:03d}", "probe": "bf16_matmul", "value": "150", "unit": "tflops", "status": "ok"}
+        probe = {
+            **common,
+            "gpu_name": f"Bench GPU {g:03d}",
+            "probe": "bf16_matmul",
+            "value": "150",
+            "unit": "tflops",
+            "status": "ok",
+        }
         write_csv(bench / "probes.csv", PROBES_TABLE, [probe])
         samples = [
             {"bench_id": bench_id, "gpu_index": "0", "t_s": f"{t / 10:.1f}", "power_w": "400"}

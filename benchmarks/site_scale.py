@@ -191,7 +191,9 @@ def generate(root: Path, rows: int, gpus: int, seed: int = 1) -> Path:
 
 def build(data: Path, work: Path) -> tuple[float, Path, str]:
     """A strict `mkdocs build` of the repository's mkdocs.yml over `data`; (seconds, site, log)."""
-    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8").replace('!ENV [SITE_URL, ""]', '""'))
+    config = yaml.safe_load(
+        (REPO / "mkdocs.yml").read_text(encoding="utf-8").replace('!ENV [SITE_URL, ""]', '""')
+    )
     config.update(docs_dir=str(work / "docs"), watch=[str(data)])
     (work / "docs").mkdir(parents=True, exist_ok=True)
     for plugin in config["plugins"]:
@@ -242,7 +244,9 @@ def report(label: str, seconds: float, site: Path) -> tuple[float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=100_000, help="runs.csv rows in all")
     parser.add_argument("--gpus", type=int, default=200, help="GPUs in the generated catalogue")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -251,7 +255,9 @@ def main() -> None:
     try:
         start = time.monotonic()
         data = generate(tmp / "data", args.rows, args.gpus)
-        print(f"generated {args.rows:,} runs for {args.gpus} GPUs in {time.monotonic() - start:.1f} s ({tmp})")
+        print(
+            f"generated {args.rows:,} runs for {args.gpus} GPUs in {time.monotonic() - start:.1f} s ({tmp})"
+        )
         small_s, small_site, _ = build(REPO / "measurements", tmp / "shipped")
         large_s, large_site, log = build(data, tmp / "large")
         small_pp, _ = report("shipped", small_s, small_site)

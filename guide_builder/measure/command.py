@@ -85,7 +85,7 @@ def _gpus(ctx, param, value: str) -> str:
     "memory_caps",
     default=None,
     callback=_caps,
-    help="Comma-separated per-process memory caps in GiB, 'none' for uncapped, e.g. none,12,16,24 (CUDA only; time under a cap is not representative).",
+    help="Comma-separated per-process memory caps in GiB, 'none' for uncapped, e.g. none,12,16,24 (CUDA only). A capped configuration runs only its first call and the memory pass: memory is representative there, time is not.",
 )
 @click.option(
     "--warmup",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import multiprocessing
-import queue as queue_mod
 import re
 import signal
 import threading
@@ -108,11 +107,8 @@ def discover(cfg: MeasureConfig, nvml: Nvml | None = None) -> list[Target]:
     targets = []
     for i in indices:
         info = nvml.gpu_info(i)
-        targets.append(
-            Target(
-                "cuda", i, info["uuid"], info["name_nvml"], canonical_name(info["name_nvml"]), info
-            )
-        )
+        info["name"] = canonical_name(info["name_nvml"])
+        targets.append(Target("cuda", i, info["uuid"], info["name_nvml"], info["name"], info))
     return targets
 
 
@@ -225,6 +221,8 @@ class StopRequested(Exception):
 
 
 class Runner:
+    """Runs a bench: the workers, the signals, the progress bar and the summary."""
+
     def __init__(self, cfg: MeasureConfig, echo=print):
         self.cfg = cfg
         self.echo = echo
@@ -249,14 +247,17 @@ class Runner:
         self.bench = bench
         old_int = signal.signal(signal.SIGINT, self._on_signal)
         old_term = signal.signal(signal.SIGTERM, self._on_signal)
-        status = "complete"
+        status = "interrupted"  # unless every target finishes (an unexpected error included)
         total = len(targets) * len(cfg.configurations())
         progress = _progress(total, len(bench.completed))
         try:
+            # one GPU at a time: parallel workers would share host CPU, PCIe and the PSU, and
+            # each card's figures must not depend on what its neighbours were doing
             for target in targets:
                 self._run_target(bench, target, progress)
+            status = "complete"
         except StopRequested:
-            status = "interrupted"
+            pass
         finally:
             progress.close()
             signal.signal(signal.SIGINT, old_int)
@@ -364,70 +365,62 @@ class Runner:
         self, bench: Bench, job: dict[str, Any], progress
     ) -> tuple[str | None, str] | None:
         """Run one worker to its end; None when it finished, else (config key, why it failed)."""
-        q = self.ctx.Queue()
+        # a one-way pipe, not a Queue: sends are synchronous (nothing sent before a crash is lost
+        # in a feeder thread) and a killed writer holds no lock a later worker would need
+        receiver, sender = self.ctx.Pipe(duplex=False)
         proc = self.ctx.Process(
-            target=worker.main, args=(job, q), name="guide-builder-worker", daemon=True
+            target=worker.main, args=(job, sender), name="guide-builder-worker", daemon=True
         )
         proc.start()
+        sender.close()  # the worker holds the only write end: its death reads as EOF here
         self._phase: dict[str, str] = {}
         self._current: str | None = None
-        current: str | None = None
-        finished = False
-        hung = heard = False
+        finished = hung = heard = False
         last = time.monotonic()
         try:
-            while True:
+            while not finished:
                 if self.stop.is_set():
                     raise StopRequested
-                try:
-                    kind, payload = q.get(timeout=0.2)
-                except queue_mod.Empty:
-                    if not proc.is_alive():
-                        break
+                if not receiver.poll(0.2):
                     # imports and CUDA start-up get a generous allowance before the first message
-                    limit = (
-                        self.cfg.worker_timeout_s
-                        if heard
-                        else max(self.cfg.worker_timeout_s, STARTUP_S)
-                    )
+                    limit = self.cfg.worker_timeout_s
+                    if not heard:
+                        limit = max(limit, STARTUP_S)
                     if time.monotonic() - last > limit:
                         hung = True
                         break
                     continue
-                heard = True
-                last = time.monotonic()
-                current = self._handle(bench, kind, payload, current, progress)
-                if kind == "done":
-                    finished = True
-                    break
+                try:
+                    kind, payload = receiver.recv()
+                except (EOFError, OSError):
+                    break  # the worker is gone
+                heard, last = True, time.monotonic()
+                self._handle(bench, kind, payload, progress)
+                finished = kind in ("done", "restart")
         finally:
-            _reap(proc)
-            self._drain(bench, q, current, progress)
+            _reap(proc, grace=10.0 if finished else 0.0)
+            self._drain(bench, receiver, progress)
         if finished:
             return None
-        current = self._current
         if hung:
             why = f"worker hung: no progress for {self.cfg.worker_timeout_s:g} s (--worker-timeout); killed"
         else:
             why = f"worker exited without a result ({_exit_text(proc.exitcode)})"
-        return current, why
+        return self._current, why
 
-    def _drain(self, bench: Bench, q, current, progress) -> None:
-        """Write complete rows the worker sent before it stopped."""
-        while True:
-            try:
-                kind, payload = q.get(timeout=0.2)
-            except (queue_mod.Empty, EOFError, OSError, ValueError):
-                break
-            except Exception:  # a message cut mid-write by a kill
-                break
-            current = self._handle(bench, kind, payload, current, progress)
-        q.close()
-        q.cancel_join_thread()
+    def _drain(self, bench: Bench, receiver, progress) -> None:
+        """Write the complete messages still in the pipe after the worker stopped."""
+        try:
+            while receiver.poll(0):
+                kind, payload = receiver.recv()
+                self._handle(bench, kind, payload, progress)
+        except Exception:  # EOF, or a message cut mid-write by a kill: nothing more to read
+            pass
+        receiver.close()
 
-    def _handle(self, bench: Bench, kind: str, payload: Any, current, progress):
+    def _handle(self, bench: Bench, kind: str, payload: Any, progress) -> None:
         if kind == "begin":
-            current = payload["key"]
+            self._current = current = payload["key"]
             if current:
                 self._phase[current] = payload["phase"]
                 progress.set_postfix_str(
@@ -455,12 +448,12 @@ class Runner:
             bench.completed.add(payload)
             bench.save()
             progress.update(1)
-            current = None
-        self._current = current
-        return current
+            self._current = None
 
 
-def _reap(proc) -> None:
+def _reap(proc, grace: float = 0.0) -> None:
+    """End the worker and wait for it: no orphan outlives the parent."""
+    proc.join(grace)
     if proc.is_alive():
         proc.terminate()
         proc.join(5)

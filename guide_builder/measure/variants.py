@@ -55,13 +55,15 @@ def _plain(pipe, family, workload, device) -> dict[str, Any]:
 
 
 def _text_encoder_unload(pipe, family, workload, device) -> dict[str, Any]:
-    # ComfyUI's default: encode once, move the encoder to host RAM, keep the conditioning
-    pipe.to(device.torch_device)
-    kwargs = family.encode(pipe, workload.prompt, device.torch_device)
+    # ComfyUI's default: load the encoder alone, encode once, move it back to host RAM, keep
+    # the conditioning; only then load the transformer and VAE (so their peak never meets it)
     encoder = pipe.text_encoder
+    encoder.to(device.torch_device)
+    kwargs = family.encode(pipe, workload.prompt, device.torch_device)
     pipe.text_encoder = None  # the pipeline must not find it (nor pick its device)
     encoder.to("cpu")
     device.empty_cache()
+    pipe.to(device.torch_device)
     kwargs["_unloaded"] = encoder  # kept alive in RAM, as ComfyUI keeps it
     return kwargs
 
@@ -95,6 +97,7 @@ register(
         "text_encoder_unload",
         "Prompt encoded once on the device, then the text encoder moved to host RAM (ComfyUI's default).",
         _text_encoder_unload,
+        build_on_cpu=True,
     )
 )
 register(

@@ -1,9 +1,10 @@
 """The worker: one `spawn`ed process per GPU (or the CPU), streaming messages to the parent.
 
 It sees exactly one CUDA device, chosen by UUID before torch is imported, so CUDA's device
-0 is the NVML device the parent named. Messages on the queue are `(kind, payload)`:
+0 is the NVML device the parent named. Messages on the pipe are `(kind, payload)`:
 ``env``, ``begin`` (what it is about to do, so a crash can be blamed), ``run``, ``probe``,
-``telemetry``, ``end_config`` and ``done``. The parent owns all files.
+``telemetry``, ``end_config``, ``restart`` (a poisoned CUDA context) and ``done``.
+The parent owns all files.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import threading
 import time
 from typing import Any
 
@@ -19,15 +21,13 @@ from guide_builder.measure import workloads as workload_registry
 from guide_builder.measure.config import MeasureConfig
 from guide_builder.measure.device import Device, describe_exception
 
-PHASES_BEFORE_TIMED = ("first", "warmup")
-
 
 def config_key(target_id: str, workload: str, variant: str, cap: float | None) -> str:
     """The identity of one configuration on one device (resume skips finished keys)."""
     return f"{target_id}|{workload}|{variant}|{'' if cap is None else format(cap, 'g')}"
 
 
-def main(job: dict[str, Any], queue: Any) -> None:
+def main(job: dict[str, Any], conn: Any) -> None:
     """Process entry point."""
     # Ctrl-C reaches the whole process group: the parent decides when a worker stops
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -35,7 +35,13 @@ def main(job: dict[str, Any], queue: Any) -> None:
     if target["kind"] == "cuda":
         os.environ["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
         os.environ["CUDA_VISIBLE_DEVICES"] = target["uuid"]
-    Worker(job, queue.put).run()
+    lock = threading.Lock()  # the sampler thread and the main thread share the pipe
+
+    def send(message: tuple[str, Any]) -> None:
+        with lock:
+            conn.send(message)
+
+    Worker(job, send).run()
 
 
 class Worker:
@@ -138,9 +144,8 @@ class Worker:
         width, height = w.size(self.cfg.weights)
         seed = self.cfg.seed if self.cfg.seed is not None else w.seed
         base = {
-            **{k: v for k, v in self._probe_base().items() if k != "gpu_name"},
+            **self._probe_base(),
             "gpu_name_nvml": self.target.get("name_nvml") or None,
-            "gpu_name": self.target.get("name") or None,
             "workload": w.name,
             "variant": v.name,
             "memory_cap_gib": cap,
@@ -158,10 +163,8 @@ class Worker:
         pipe = maker = None
         failure: BaseException | None = None
         try:
-            self.device.set_memory_cap(cap)
-            self.device.reset_peak()
-            maker, pipe = self._prepare(w, v, (width, height))
-            self._phases(maker, w, seed, base, key, done)
+            maker, pipe = self._prepare(w, v, (width, height), cap)
+            self._phases(maker, w, seed, base, key, done, capped=cap is not None)
         except Exception as exc:  # OOM, CUDA errors, anything a workload raises
             failure = exc
         # references to the failed frame's tensors are dropped here, outside the except block,
@@ -177,29 +180,48 @@ class Worker:
         self.device.set_memory_cap(None)
         self.emit("end_config", key)
         if failure is not None and "CUDA error" in str(failure):
-            # a CUDA error poisons the process: let the parent start a fresh one
-            raise SystemExit(3)
+            # a CUDA error poisons the process: ask the parent for a fresh one for the rest
+            self.emit("restart", describe_exception(failure))
+            raise SystemExit(0)
 
-    def _prepare(self, w, v, size):
+    def _prepare(self, w, v, size, cap):
         from guide_builder.measure.generate import ImageMaker
 
-        dtype = getattr(
-            self.torch, {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}[w.dtype]
-        )
-        build_on = "cpu" if v.build_on_cpu else self.device.torch_device
-        pipe = w.family.build(self.cfg.weights, build_on, dtype, self._options())
+        dtypes = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
+        dtype = getattr(self.torch, dtypes[w.dtype])
+        dev = self.device
+        if v.build_on_cpu and self.cfg.weights == "synthetic" and dev.kind == "cuda":
+            # initialising 10 B parameters is quick on the GPU and slow on the CPU: materialise
+            # there uncapped, then hand the weights to host RAM where the variant expects them
+            pipe = w.family.build("synthetic", dev.torch_device, dtype, self._options())
+            pipe.to("cpu")
+            dev.empty_cache()
+        else:
+            # the cap comes first, so a pipeline that cannot load on a smaller card OOMs loading
+            dev.set_memory_cap(cap)
+            build_on = "cpu" if v.build_on_cpu else dev.torch_device
+            pipe = w.family.build(self.cfg.weights, build_on, dtype, self._options())
+        dev.set_memory_cap(cap)
+        dev.reset_peak()
         pipe.set_progress_bar_config(disable=True)
         if self.cfg.attention_backend:
             pipe.transformer.set_attention_backend(self.cfg.attention_backend)
         call_kwargs = v.prepare(pipe, w.family, w, self.device)
         return ImageMaker(pipe, w, size, self.timer, call_kwargs), pipe
 
-    def _phases(self, maker, w, seed, base, key, done) -> None:
+    def _phases(self, maker, w, seed, base, key, done, capped: bool) -> None:
         cfg = self.cfg
 
         def count(phase):
             return done.get(phase, (0, 0.0))
 
+        if capped:
+            # under a cap only memory is representative: does it load, run, and how high it peaks
+            if count("first")[0] < 1:
+                self._image(maker, w, seed, base, key, "first")
+            if count("memory")[0] < 1:
+                self._image(maker, w, seed, base, key, "memory", reset_peak=True)
+            return
         # warm-up calls always run (a fresh process is cold); already-recorded ones are not re-written
         for phase, calls in (("first", 1), ("warmup", cfg.warmup)):
             for i in range(calls):

@@ -119,7 +119,7 @@ class ZImageFamily:
             source = options.get("model_path") or self.model
             pipe = ZImagePipeline.from_pretrained(
                 source,
-                torch_dtype=dtype,
+                dtype=dtype,
                 local_files_only=not options.get("allow_download", False),
             )
             return pipe.to(device)

@@ -22,7 +22,7 @@ def by_variant(rs):
 
 
 def test_cpu_tiny_run_writes_a_valid_bench(tmp_path):
-    res = measure(tmp_path, *FAST, "--workloads", "zimage-turbo-1024")
+    res = measure(tmp_path, *FAST, "--workloads", "zimage-turbo-1024", "--soak-minutes", "0.01")
     assert res.returncode == 0, res.stderr
     folder = tmp_path / "b"
     assert problems(folder) == []
@@ -33,6 +33,7 @@ def test_cpu_tiny_run_writes_a_valid_bench(tmp_path):
     assert [r["run_index"] for r in rs] == [str(i) for i in range(len(rs))]
     for variant, vrows in by_variant(rs).items():
         phases = Counter(r["phase"] for r in vrows)
+        assert phases.pop("soak") >= 1, variant  # 0.6 s of continuous generation
         assert phases == {"first": 1, "warmup": 1, "timed": 2, "memory": 1}, variant
     for r in rs:
         assert (

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# One command for a machine with an NVIDIA GPU: the synthetic zimage-turbo-1024 suite on one GPU
+# with probes, the variants a buyer chooses between, memory caps emulating 12/16/24 GiB cards and
+# a short stability pass, in under 4 minutes; then the files are validated.
+#
+#   bash benchmarks/gpu_check.sh                 # writes measurements/benches/<bench-id>/
+#   OUT=/some/dir bash benchmarks/gpu_check.sh   # writes $OUT/<bench-id>/ (the device tool's $OUT)
+#
+# Needs torch (CUDA build), transformers, accelerate, nvidia-ml-py, click, pandas, tqdm. When
+# diffusers or pydantic is missing (the lent H200 image has neither) it installs, offline, the
+# wheels kept in wheels/ (git-ignored; carry it: carry=["wheels"]). Fill wheels/ on a machine
+# with PyPI, for the device's Python 3.12:
+#   python -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+#     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d wheels \
+#     diffusers==0.42.1 pydantic pydantic_core annotated-types typing-inspection importlib_metadata
+# Commit the bench it writes: it is measured data for that card (synthetic weights).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+export PYTHONUNBUFFERED=1 CUDA_DEVICE_ORDER=PCI_BUS_ID
+
+if ! "$PY" -c "import diffusers, pydantic" 2>/dev/null; then
+  ls wheels/*.whl >/dev/null 2>&1 || { echo "diffusers/pydantic missing and no wheels/ to install from" >&2; exit 2; }
+  "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/gb-site wheels/*.whl
+  export PYTHONPATH=/tmp/gb-site
+fi
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+
+OUT_DIR=${OUT:-measurements/benches}
+GPU_SLUG=$("$PY" -c "import pynvml as n; n.nvmlInit(); print(n.nvmlDeviceGetName(n.nvmlDeviceGetHandleByIndex(${GPU:-0})))" \
+  | tr 'A-Z' 'a-z' | sed -e 's/nvidia//; s/geforce//; s/[^a-z0-9]\+/-/g; s/^-//; s/-$//')
+BENCH_ID=${BENCH_ID:-${GPU_SLUG}-check-$(date -u +%Y%m%d-%H%M)}
+mkdir -p "$OUT_DIR"
+LOG="$OUT_DIR/gpu_check.log"
+"$PY" - <<'EOF' | tee "$LOG"
+import torch, pynvml
+pynvml.nvmlInit()
+print("torch", torch.__version__, "cuda", torch.version.cuda, "driver", pynvml.nvmlSystemGetDriverVersion())
+EOF
+
+# The runs stream into runs.csv as they happen (probes first); SIGINT at the time limit still
+# leaves valid, resumable files (status "interrupted").
+set +e
+timeout -s INT 225 "$PY" -c "from guide_builder.measure.command import measure_command; measure_command()" \
+  --device cuda --gpus "${GPU:-0}" --weights synthetic --workloads zimage-turbo-1024 \
+  --variants plain,text_encoder_unload,model_offload --memory-caps none,12,16,24 \
+  --warmup 1 --min-iterations 3 --min-seconds 0 --stability 3 --worker-timeout 120 \
+  --out "$OUT_DIR" --bench-id "$BENCH_ID" \
+  --note "benchmarks/gpu_check.sh: synthetic weights; capped rows emulate smaller cards (memory only)" \
+  2>&1 | tee -a "$LOG"
+status=${PIPESTATUS[0]}
+set -e
+echo "measure exit status: $status" | tee -a "$LOG"
+
+"$PY" - "$OUT_DIR/$BENCH_ID" <<'EOF' 2>&1 | tee -a "$LOG"
+import sys
+from pathlib import Path
+from guide_builder.validate import check_paths
+problems = check_paths([Path(sys.argv[1])])
+for p in problems:
+    print("INVALID:", p)
+print("valid" if not problems else f"{len(problems)} problem(s)", sys.argv[1])
+sys.exit(1 if problems else 0)
+EOF
+exit "$status"

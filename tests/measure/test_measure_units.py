@@ -1,0 +1,170 @@
+"""The parent's pieces without a worker: discovery, CLI checks, resume bookkeeping, summary, files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from measure_helpers import REPO
+from test_measure_nvml import fake_nvml
+
+from guide_builder.measure import runner, summary
+from guide_builder.measure.command import measure_command
+from guide_builder.measure.config import MeasureConfig
+from guide_builder.measure.nvml import Nvml
+from guide_builder.measure.output import RowAppender, read_rows
+from guide_builder.schema import PROBES_TABLE
+
+
+def test_discovery_names_gpus_by_nvml_index_uuid_and_catalogue_name(monkeypatch):
+    monkeypatch.chdir(REPO)  # the catalogue is read from measurements/catalog
+    (target,) = runner.discover(MeasureConfig(device="cuda", gpus="0"), Nvml(fake_nvml(set())))
+    assert (target.kind, target.index, target.uuid) == ("cuda", 0, "GPU-1234")
+    assert target.name_nvml == "NVIDIA GeForce RTX 4090" and target.name == "RTX 4090"
+    assert target.info["power_limit_w"] == 450.0 and target.info["name"] == "RTX 4090"
+
+
+def test_no_gpu_and_missing_gpu_are_clear_errors():
+    class Missing:
+        def nvmlInit(self):
+            raise OSError("libnvidia-ml.so.1: cannot open shared object file")
+
+    with pytest.raises(runner.NoDevice, match="--device cpu --weights tiny"):
+        runner.discover(MeasureConfig(device="cuda"), Nvml(Missing()))
+    with pytest.raises(runner.NoDevice, match="NVML sees GPUs 0..0"):
+        runner.discover(MeasureConfig(device="cuda", gpus="0,2"), Nvml(fake_nvml(set())))
+
+
+def test_parse_gpus():
+    assert runner.parse_gpus("all") is None
+    assert runner.parse_gpus("0, 2") == [0, 2]
+    for bad in ("", "x", "-1"):
+        with pytest.raises(ValueError):
+            runner.parse_gpus(bad)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--gpus", "first"], "use 'all' or NVML indices"),
+        (["--memory-caps", "16,-3"], "must be positive"),
+        (["--memory-caps", "lots"], "neither a number"),
+        (["--device", "cpu", "--memory-caps", "16"], "need --device cuda"),
+        (["--device", "cpu", "--weights", "synthetic"], "tiny weights only"),
+        (["--device", "cpu", "--workloads", "nope"], "unknown workload 'nope'"),
+        (["--device", "cpu", "--variants", "model_offload"], "needs cuda"),
+        (["--resume"], "needs the --bench-id"),
+        (["--min-iterations", "0"], "0"),
+    ],
+)
+def test_bad_values_are_bad_parameters(args, message, tmp_path):
+    res = CliRunner().invoke(measure_command, [*args, "--out", str(tmp_path)])
+    assert res.exit_code == 2, res.output
+    assert message in res.output
+
+
+def test_every_option_has_help():
+    assert all(p.help for p in measure_command.params if p.name != "help")
+
+
+def test_parent_and_cli_never_import_torch():
+    code = (
+        "import sys; import guide_builder.cli; from guide_builder.measure import runner, command;"
+        "from guide_builder.measure.config import MeasureConfig;"
+        "runner.resolve_defaults(MeasureConfig(device='cpu'));"
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60)
+
+
+def test_resume_bookkeeping_counts_rows_per_configuration_and_phase():
+    rows = [
+        {
+            "device": "cpu",
+            "gpu_uuid": "",
+            "workload": "w",
+            "variant": "plain",
+            "memory_cap_gib": "",
+            "phase": "timed",
+            "total_s": "0.5",
+        },
+        {
+            "device": "cpu",
+            "gpu_uuid": "",
+            "workload": "w",
+            "variant": "plain",
+            "memory_cap_gib": "",
+            "phase": "timed",
+            "total_s": "0.25",
+        },
+        {
+            "device": "cuda",
+            "gpu_uuid": "GPU-1",
+            "workload": "w",
+            "variant": "plain",
+            "memory_cap_gib": "16",
+            "phase": "first",
+            "total_s": "",
+        },
+    ]
+    done = runner._done_counts(rows)
+    assert done["cpu|w|plain|"]["timed"] == [2, 0.75]
+    assert done["GPU-1|w|plain|16"]["first"] == [1, 0.0]
+
+
+def test_appender_cuts_a_half_written_last_row(tmp_path):
+    path = tmp_path / "probes.csv"
+    out = RowAppender(path, PROBES_TABLE)
+    out.append(
+        {
+            "bench_id": "b",
+            "device": "cpu",
+            "probe": "bf16_matmul",
+            "value": 1.5,
+            "unit": "tflops",
+            "status": "ok",
+        }
+    )
+    out.close()
+    with path.open("a") as fh:
+        fh.write("b,,,,cpu,memory_band")  # a writer killed mid-row
+    assert len(read_rows(path)) == 1
+    out = RowAppender(path, PROBES_TABLE)
+    out.append(
+        {
+            "bench_id": "b",
+            "device": "cpu",
+            "probe": "idle_power",
+            "unit": "w",
+            "status": "unsupported",
+        }
+    )
+    out.close()
+    got = read_rows(path)
+    assert [r["probe"] for r in got] == ["bf16_matmul", "idle_power"]
+    assert got[1]["value"] == "" and got[0]["value"] == "1.5"
+    with pytest.raises(KeyError, match="unknown columns"):
+        RowAppender(path, PROBES_TABLE).append({"bench_id": "b", "typo": 1})
+
+
+def test_spread_and_warning():
+    s = summary.spread([1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0])
+    assert s.n == 8 and s.median == 1.5 and s.iqr == 1.0 and s.p90 == pytest.approx(2.0)
+    row = {
+        "device": "cpu",
+        "gpu_index": "",
+        "gpu_name": "",
+        "workload": "w",
+        "variant": "plain",
+        "memory_cap_gib": "",
+        "phase": "timed",
+        "status": "ok",
+        "error": "",
+        "peak_allocated_gib": "",
+        "image_sha256": "a" * 64,
+    }
+    rows = [dict(row, total_s=str(t)) for t in (1.0, 1.2, 1.5, 2.0)]
+    text = summary.render(rows)
+    assert "WARNING cpu w plain: IQR is" in text and "1.350" in text
