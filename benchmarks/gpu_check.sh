@@ -3,13 +3,15 @@
 # with probes, the variants a buyer chooses between, memory caps emulating 12/16/24 GiB cards and
 # a short stability pass, in under 4 minutes; then the files are validated.
 #
-#   bash benchmarks/gpu_check.sh                 # writes measurements/benches/<bench-id>/
-#   OUT=/some/dir bash benchmarks/gpu_check.sh   # writes $OUT/<bench-id>/ (the device tool's $OUT)
+#   bash benchmarks/gpu_check.sh                          # writes measurements/benches/<bench-id>/
+#   OUT=/some/dir bash benchmarks/gpu_check.sh            # writes $OUT/<bench-id>/ (the device tool's $OUT)
+#   CPU_DRY_RUN=1 OUT=/tmp/x bash benchmarks/gpu_check.sh # the same plumbing, tiny, on a CPU
 #
 # Needs torch (CUDA build), transformers, accelerate, nvidia-ml-py, click, pandas, tqdm. When
 # diffusers or pydantic is missing (the lent H200 image has neither) it installs, offline, the
-# wheels kept in wheels/ (git-ignored; carry it: carry=["wheels"]). Fill wheels/ on a machine
-# with PyPI, for the device's Python 3.12:
+# wheels in wheels/ at the repo root. wheels/ is git-ignored (9 MB of other projects' builds
+# do not belong in history): fill it on a machine with PyPI, then send it along with the working
+# tree (the device tool's `carry: ["wheels"]`). For the device's Python 3.12:
 #   python -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
 #     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d wheels \
 #     diffusers==0.42.1 pydantic pydantic_core annotated-types typing-inspection importlib_metadata
@@ -27,39 +29,44 @@ fi
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 OUT_DIR=${OUT:-measurements/benches}
-GPU_SLUG=$("$PY" -c "import pynvml as n; n.nvmlInit(); print(n.nvmlDeviceGetName(n.nvmlDeviceGetHandleByIndex(${GPU:-0})))" \
-  | tr 'A-Z' 'a-z' | sed -e 's/nvidia//; s/geforce//; s/[^a-z0-9]\+/-/g; s/^-//; s/-$//')
-BENCH_ID=${BENCH_ID:-${GPU_SLUG}-check-$(date -u +%Y%m%d-%H%M)}
+if [ -n "${CPU_DRY_RUN:-}" ]; then
+  # checks the script itself where there is no GPU: tiny weights, no caps
+  SLUG=cpu-dry-run
+  SUITE=(--device cpu --weights tiny --variants plain,text_encoder_unload)
+else
+  SLUG=$("$PY" -c "import pynvml as n; n.nvmlInit(); print(n.nvmlDeviceGetName(n.nvmlDeviceGetHandleByIndex(${GPU:-0})))" \
+    | tr 'A-Z' 'a-z' | sed -e 's/nvidia//; s/geforce//; s/[^a-z0-9]\+/-/g; s/^-//; s/-$//')
+  SUITE=(--device cuda --gpus "${GPU:-0}" --weights synthetic --memory-caps none,12,16,24
+         --variants plain,text_encoder_unload,model_offload --worker-timeout 120)
+fi
+BENCH_ID=${BENCH_ID:-${SLUG}-check-$(date -u +%Y%m%d-%H%M)}
 mkdir -p "$OUT_DIR"
 LOG="$OUT_DIR/gpu_check.log"
-"$PY" - <<'EOF' | tee "$LOG"
-import torch, pynvml
-pynvml.nvmlInit()
-print("torch", torch.__version__, "cuda", torch.version.cuda, "driver", pynvml.nvmlSystemGetDriverVersion())
-EOF
+"$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, 'gpu', torch.cuda.is_available())" | tee "$LOG"
+nvidia-smi --query-gpu=index,name,uuid,driver_version,power.limit,pcie.link.gen.max --format=csv 2>&1 | tee -a "$LOG" || true
 
 # The runs stream into runs.csv as they happen (probes first); SIGINT at the time limit still
 # leaves valid, resumable files (status "interrupted").
 set +e
 timeout -s INT 225 "$PY" -c "from guide_builder.measure.command import measure_command; measure_command()" \
-  --device cuda --gpus "${GPU:-0}" --weights synthetic --workloads zimage-turbo-1024 \
-  --variants plain,text_encoder_unload,model_offload --memory-caps none,12,16,24 \
-  --warmup 1 --min-iterations 3 --min-seconds 0 --stability 3 --worker-timeout 120 \
-  --out "$OUT_DIR" --bench-id "$BENCH_ID" \
+  "${SUITE[@]}" --workloads zimage-turbo-1024 --warmup 1 --min-iterations 3 --min-seconds 0 \
+  --stability 3 --out "$OUT_DIR" --bench-id "$BENCH_ID" \
   --note "benchmarks/gpu_check.sh: synthetic weights; capped rows emulate smaller cards (memory only)" \
   2>&1 | tee -a "$LOG"
 status=${PIPESTATUS[0]}
 set -e
 echo "measure exit status: $status" | tee -a "$LOG"
 
-"$PY" - "$OUT_DIR/$BENCH_ID" <<'EOF' 2>&1 | tee -a "$LOG"
+"$PY" -c "
 import sys
 from pathlib import Path
 from guide_builder.validate import check_paths
 problems = check_paths([Path(sys.argv[1])])
 for p in problems:
-    print("INVALID:", p)
-print("valid" if not problems else f"{len(problems)} problem(s)", sys.argv[1])
+    print('INVALID:', p)
+print('valid' if not problems else f'{len(problems)} problem(s)', sys.argv[1])
 sys.exit(1 if problems else 0)
-EOF
+" "$OUT_DIR/$BENCH_ID" 2>&1 | tee -a "$LOG"
+valid=${PIPESTATUS[0]}
+[ "$status" -eq 0 ] && exit "$valid"
 exit "$status"

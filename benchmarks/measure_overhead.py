@@ -8,7 +8,7 @@ both alike) and prints the median on/off time ratio with a bootstrap 95 % interv
 
 On a GPU the sampler reads the real NVML (target: ratio at most 1.01). On a CPU there is no
 NVML: it reads a pure-Python stand-in returning fixed values, so the whole path (thread
-wake-ups, GIL, rows pickled onto a multiprocessing queue) runs, minus the driver calls.
+wake-ups, GIL, rows pickled down a pipe) runs, minus the driver calls.
 """
 
 from __future__ import annotations
@@ -50,6 +50,12 @@ def stand_in_nvml():
     return mod
 
 
+def drain(receiver) -> None:
+    """The parent's side: read rows until told to stop."""
+    while receiver.recv() is not None:
+        pass
+
+
 def bootstrap_median_ci(values: list[float], n: int = 5000, seed: int = 0) -> tuple[float, float]:
     rng = random.Random(seed)
     meds = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(n))
@@ -86,19 +92,20 @@ def main() -> None:
     kwargs = variants.get("plain").prepare(pipe, w.family, w, device)
     maker = ImageMaker(pipe, w, w.size(args.weights), Timer(device), kwargs)
     nvml = Nvml() if args.device == "cuda" else Nvml(stand_in_nvml())
-    q = multiprocessing.get_context("spawn").Queue()
-
-    def drain():
-        while True:
-            if q.get() is None:
-                return
-
-    # the parent's reader, in its own thread as the parent is its own process
-    reader = threading.Thread(target=drain, daemon=True)
+    # rows travel as in a real run: pickled down a pipe under a lock to another process
+    ctx = multiprocessing.get_context("spawn")
+    receiver, sender = ctx.Pipe(duplex=False)
+    reader = ctx.Process(target=drain, args=(receiver,), daemon=True)
     reader.start()
+    receiver.close()
+    lock = threading.Lock()
+
+    def emit(row) -> None:
+        with lock:
+            sender.send(("telemetry", row))
 
     def block(with_sampler: bool) -> float:
-        sampler = Sampler(nvml, 0, "overhead", q.put, args.hz)
+        sampler = Sampler(nvml, 0, "overhead", emit, args.hz)
         if with_sampler:
             sampler.start()
         total = 0.0
@@ -121,7 +128,8 @@ def main() -> None:
         else:
             off, on = block(False), block(True)
         ratios.append(on / off)
-    q.put(None)
+    sender.send(None)
+    reader.join(10)
     lo, hi = bootstrap_median_ci(ratios)
     med = statistics.median(ratios)
     print(

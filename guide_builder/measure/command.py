@@ -31,7 +31,7 @@ def _caps(ctx, param, value: str | None) -> list[float | None]:
 
 
 def _gpus(ctx, param, value: str) -> str:
-    from guide_builder.measure.runner import parse_gpus
+    from guide_builder.measure.discovery import parse_gpus
 
     try:
         parse_gpus(value)
@@ -78,7 +78,7 @@ def _gpus(ctx, param, value: str) -> str:
 @click.option(
     "--variants",
     default=None,
-    help="Comma-separated variants (default: every variant the device supports).",
+    help="Comma-separated variants: plain, text_encoder_unload, model_offload, group_offload, sequential_offload (default: all the device supports but sequential_offload).",
 )
 @click.option(
     "--memory-caps",
@@ -193,7 +193,8 @@ def _gpus(ctx, param, value: str) -> str:
 def measure_command(**opts) -> None:
     """Run the reference workloads on this bench's GPUs and write measurement CSVs."""
     from guide_builder.measure.config import MeasureConfig
-    from guide_builder.measure.runner import NoDevice, resolve_defaults, run
+    from guide_builder.measure.discovery import NoDevice
+    from guide_builder.measure.runner import resolve_defaults, run
 
     if opts["resume"]:
         cfg = _resumed_config(opts)

@@ -1,4 +1,4 @@
-"""The parent: finds GPUs, runs one spawned worker per GPU, owns every file of the bench.
+"""The parent: runs one spawned worker per GPU, turns its messages into the bench's files.
 
 The parent never imports torch (so it never initialises CUDA). It writes rows as they arrive
 (appended and flushed), turns a worker that crashes, hangs or vanishes into an error row and
@@ -8,212 +8,25 @@ starts a fresh worker for the rest, stops cleanly on Ctrl-C (SIGINT) or SIGTERM,
 
 from __future__ import annotations
 
-import csv
 import multiprocessing
-import re
 import signal
 import threading
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from guide_builder.measure import summary, worker
 from guide_builder.measure import variants as variant_registry
 from guide_builder.measure import workloads as workload_registry
+from guide_builder.measure.bench import Bench
 from guide_builder.measure.config import MeasureConfig
-from guide_builder.measure.host import host_info
+from guide_builder.measure.discovery import CATALOG, Target, default_bench_id, discover
 from guide_builder.measure.nvml import Nvml
-from guide_builder.measure.output import RowAppender, read_rows, write_json_atomic
-from guide_builder.schema import PROBES, PROBES_TABLE, RUNS, SCHEMA_VERSION, TELEMETRY, BenchMeta
-
-CATALOG = Path("measurements/catalog/gpus.csv")
-NO_GPU_HINT = (
-    "No NVIDIA GPU found ({why}). To try the harness without a GPU run:\n"
-    "  guide-builder measure --device cpu --weights tiny"
-)
-
+from guide_builder.measure.output import read_rows
+from guide_builder.schema import PROBES
 
 STARTUP_S = 300.0  # longest a worker may take to import torch and report in
-
-
-class NoDevice(Exception):
-    """Nothing to measure on: the run cannot start."""
-
-
-@dataclass
-class Target:
-    """One device a worker runs on."""
-
-    kind: str  # cuda | cpu
-    index: int | None = None
-    uuid: str = ""
-    name_nvml: str = ""
-    name: str = ""
-    info: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        return self.uuid or self.kind
-
-    def job_view(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "index": self.index,
-            "uuid": self.uuid,
-            "name_nvml": self.name_nvml,
-            "name": self.name,
-        }
-
-
-def parse_gpus(spec: str) -> list[int] | None:
-    """`all` -> None, `0,2` -> [0, 2]; ValueError otherwise."""
-    if spec.strip().lower() == "all":
-        return None
-    out = [int(p) for p in spec.split(",") if p.strip()]
-    if not out or any(i < 0 for i in out):
-        raise ValueError(spec)
-    return out
-
-
-def canonical_name(nvml_name: str, catalog: Path = CATALOG) -> str:
-    """The catalogue name for what NVML reports; empty when the catalogue does not know it."""
-    if not catalog.exists():
-        return ""
-    from guide_builder.catalog import NameResolver, split_aliases
-
-    with catalog.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    resolver = NameResolver((r["name"], split_aliases(r.get("aliases") or "")) for r in rows)
-    return resolver.resolve(nvml_name) or ""
-
-
-def discover(cfg: MeasureConfig, nvml: Nvml | None = None) -> list[Target]:
-    """The devices to run on; NoDevice when there is none."""
-    if cfg.device == "cpu":
-        return [Target("cpu")]
-    nvml = nvml or Nvml()
-    count = nvml.count()
-    if count == 0:
-        raise NoDevice(NO_GPU_HINT.format(why=nvml.error or "NVML reports no devices"))
-    wanted = parse_gpus(cfg.gpus)
-    indices = list(range(count)) if wanted is None else wanted
-    missing = [i for i in indices if i >= count]
-    if missing:
-        raise NoDevice(f"--gpus names {missing}, but NVML sees GPUs 0..{count - 1}")
-    targets = []
-    for i in indices:
-        info = nvml.gpu_info(i)
-        info["name"] = canonical_name(info["name_nvml"])
-        targets.append(Target("cuda", i, info["uuid"], info["name_nvml"], info["name"], info))
-    return targets
-
-
-def default_bench_id(targets: list[Target]) -> str:
-    name = targets[0].name or targets[0].name_nvml or targets[0].kind
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return f"{slug}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
-
-
-def _ver(name: str) -> str | None:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return None
-
-
-class Bench:
-    """The bench folder: bench.json plus the three CSVs, and what is already done in them."""
-
-    def __init__(self, folder: Path, cfg: MeasureConfig, targets: list[Target], nvml: Nvml | None):
-        self.folder = folder
-        self.cfg = cfg
-        self.meta_path = folder / "bench.json"
-        old = _load_json(self.meta_path) if cfg.resume else None
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        self.meta: dict[str, Any] = old or {
-            "schema_version": SCHEMA_VERSION,
-            "bench_id": folder.name,
-            "created_at": now,
-            "device": cfg.device,
-            "weights": cfg.weights,
-            "guide_builder_version": _ver("guide-builder") or "",
-            "diffusers_version": _ver("diffusers"),
-            "transformers_version": _ver("transformers"),
-            "torch_version": _ver("torch"),
-            "attention_backend": cfg.attention_backend or "sdpa",
-            "host": host_info(Path(cfg.model_path or folder), cfg.record_hostname),
-            "gpus": [t.info for t in targets if t.kind == "cuda"],
-            "note": cfg.note,
-            "config": cfg.to_dict(),
-            "completed": [],
-            "resumes": [],
-        }
-        if nvml is not None and nvml.available:
-            self.meta["driver_version"] = nvml.driver_version()
-            self.meta.setdefault("cuda_driver_version", nvml.cuda_driver_version())
-        if old:
-            self.meta["resumes"].append(now)
-        self.meta["status"] = "running"
-        self.meta["finished_at"] = None
-        self.completed: set[str] = set(self.meta["completed"])
-        existing = read_rows(folder / "runs.csv")
-        self.next_index = max((int(r["run_index"]) for r in existing), default=-1) + 1
-        self.done_counts = _done_counts(existing)
-        self.probes_done = _probes_done(read_rows(folder / "probes.csv"))
-        self.rows_written: list[dict[str, Any]] = []
-        folder.mkdir(parents=True, exist_ok=True)
-        self.save()
-        self.runs = RowAppender(folder / "runs.csv", RUNS)
-        self.probes = RowAppender(folder / "probes.csv", PROBES_TABLE)
-        self.telemetry = RowAppender(folder / "telemetry.csv", TELEMETRY, fsync=False)
-
-    def save(self) -> None:
-        self.meta["completed"] = sorted(self.completed)
-        BenchMeta.model_validate(self.meta)  # never write a bench.json the contract rejects
-        write_json_atomic(self.meta_path, self.meta)
-
-    def write_run(self, row: dict[str, Any]) -> None:
-        self.runs.append(row)
-        self.next_index = max(self.next_index, int(row["run_index"]) + 1)
-
-    def close(self, status: str) -> None:
-        for w in (self.runs, self.probes, self.telemetry):
-            w.close()
-        self.meta["status"] = status
-        self.meta["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        self.save()
-
-
-def _load_json(path: Path) -> dict[str, Any] | None:
-    import json
-
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-
-
-def _row_key(r: dict[str, str]) -> str:
-    cap = float(r["memory_cap_gib"]) if r.get("memory_cap_gib") else None
-    return worker.config_key(r.get("gpu_uuid") or r["device"], r["workload"], r["variant"], cap)
-
-
-def _done_counts(rows: list[dict[str, str]]) -> dict[str, dict[str, list[float]]]:
-    """Per configuration key and phase: [rows written, their seconds]."""
-    out: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0, 0.0]))
-    for r in rows:
-        c = out[_row_key(r)][r["phase"]]
-        c[0] += 1
-        c[1] += float(r["total_s"]) if r.get("total_s") else 0.0
-    return out
-
-
-def _probes_done(rows: list[dict[str, str]]) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = defaultdict(set)
-    for r in rows:
-        out[r.get("gpu_uuid") or r["device"]].add(r["probe"])
-    return out
 
 
 class StopRequested(Exception):
@@ -243,6 +56,12 @@ class Runner:
             raise FileExistsError(
                 f"{folder} already holds a bench: pass --resume, or another --bench-id"
             )
+        for t in targets:
+            if t.kind == "cuda" and not t.name:
+                self.echo(
+                    f"warning: {t.name_nvml!r} is not in {CATALOG}: add it (name or alias) "
+                    "before committing this bench, or `guide-builder validate` rejects it"
+                )
         bench = Bench(folder, cfg, targets, nvml)
         self.bench = bench
         old_int = signal.signal(signal.SIGINT, self._on_signal)
@@ -499,11 +318,7 @@ def resolve_defaults(cfg: MeasureConfig) -> MeasureConfig:
     if not cfg.workloads:
         cfg.workloads = workload_registry.names()
     if not cfg.variants:
-        cfg.variants = (
-            ["plain", "text_encoder_unload"]
-            if cfg.device == "cpu"
-            else variant_registry.names("cuda")
-        )
+        cfg.variants = variant_registry.names(cfg.device, defaults_only=True)
     for name in cfg.workloads:
         workload_registry.get(name)
     for name in cfg.variants:

@@ -108,7 +108,7 @@ def render(rows: list[dict[str, str]]) -> str:
             notes.append(f"errors x{s['errors']}")
         if t and t.relative_iqr > SPREAD_WARN:
             warnings.append(
-                f"WARNING {where} {workload} {variant}: IQR is {t.relative_iqr:.0%} of the median "
+                f"WARNING {where} {workload} {variant}: IQR is {t.relative_iqr:.1%} of the median "
                 "(> 5 %): the figures are unstable; close other work or run longer"
             )
         st = s["stability"]

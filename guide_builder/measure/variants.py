@@ -23,6 +23,7 @@ class Variant:
     prepare: Prepare
     build_on_cpu: bool = False  # components start in host RAM (offload variants move them)
     devices: tuple[str, ...] = ("cuda", "cpu")
+    default: bool = True  # run when --variants is not given
 
 
 VARIANTS: dict[str, Variant] = {}
@@ -40,12 +41,14 @@ def get(name: str) -> Variant:
         raise KeyError(f"unknown variant {name!r}; known: {', '.join(sorted(VARIANTS))}") from None
 
 
-def names(device: str | None = None, include_hidden: bool = False) -> list[str]:
-    """Registered variants (for `device`; '_' names are test entries)."""
+def names(device: str | None = None, defaults_only: bool = False) -> list[str]:
+    """Registered variants for `device` ('_' names are test entries, never listed)."""
     return [
         n
         for n, v in VARIANTS.items()
-        if (include_hidden or not n.startswith("_")) and (device is None or device in v.devices)
+        if not n.startswith("_")
+        and (device is None or device in v.devices)
+        and (v.default or not defaults_only)
     ]
 
 
@@ -125,5 +128,6 @@ register(
         _sequential_offload,
         build_on_cpu=True,
         devices=("cuda",),
+        default=False,  # minutes per full-size image: only when asked for
     )
 )

@@ -80,10 +80,10 @@ def get(name: str) -> Workload:
         ) from None
 
 
-def names(include_hidden: bool = False) -> list[str]:
-    """Registered workload names (names starting with '_' are test entries)."""
+def names() -> list[str]:
+    """Registered workload names ('_' names are test entries, never listed)."""
     _load_builtins()
-    return [n for n in WORKLOADS if include_hidden or not n.startswith("_")]
+    return [n for n in WORKLOADS if not n.startswith("_")]
 
 
 def _load_builtins() -> None:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from measure_helpers import REPO
 from test_measure_nvml import fake_nvml
 
-from guide_builder.measure import runner, summary
+from guide_builder.measure import bench, discovery, summary
 from guide_builder.measure.command import measure_command
 from guide_builder.measure.config import MeasureConfig
 from guide_builder.measure.nvml import Nvml
@@ -20,7 +20,7 @@ from guide_builder.schema import PROBES_TABLE
 
 def test_discovery_names_gpus_by_nvml_index_uuid_and_catalogue_name(monkeypatch):
     monkeypatch.chdir(REPO)  # the catalogue is read from measurements/catalog
-    (target,) = runner.discover(MeasureConfig(device="cuda", gpus="0"), Nvml(fake_nvml(set())))
+    (target,) = discovery.discover(MeasureConfig(device="cuda", gpus="0"), Nvml(fake_nvml(set())))
     assert (target.kind, target.index, target.uuid) == ("cuda", 0, "GPU-1234")
     assert target.name_nvml == "NVIDIA GeForce RTX 4090" and target.name == "RTX 4090"
     assert target.info["power_limit_w"] == 450.0 and target.info["name"] == "RTX 4090"
@@ -31,18 +31,18 @@ def test_no_gpu_and_missing_gpu_are_clear_errors():
         def nvmlInit(self):
             raise OSError("libnvidia-ml.so.1: cannot open shared object file")
 
-    with pytest.raises(runner.NoDevice, match="--device cpu --weights tiny"):
-        runner.discover(MeasureConfig(device="cuda"), Nvml(Missing()))
-    with pytest.raises(runner.NoDevice, match="NVML sees GPUs 0..0"):
-        runner.discover(MeasureConfig(device="cuda", gpus="0,2"), Nvml(fake_nvml(set())))
+    with pytest.raises(discovery.NoDevice, match="--device cpu --weights tiny"):
+        discovery.discover(MeasureConfig(device="cuda"), Nvml(Missing()))
+    with pytest.raises(discovery.NoDevice, match="NVML sees GPUs 0..0"):
+        discovery.discover(MeasureConfig(device="cuda", gpus="0,2"), Nvml(fake_nvml(set())))
 
 
 def test_parse_gpus():
-    assert runner.parse_gpus("all") is None
-    assert runner.parse_gpus("0, 2") == [0, 2]
+    assert discovery.parse_gpus("all") is None
+    assert discovery.parse_gpus("0, 2") == [0, 2]
     for bad in ("", "x", "-1"):
         with pytest.raises(ValueError):
-            runner.parse_gpus(bad)
+            discovery.parse_gpus(bad)
 
 
 @pytest.mark.parametrize(
@@ -109,7 +109,7 @@ def test_resume_bookkeeping_counts_rows_per_configuration_and_phase():
             "total_s": "",
         },
     ]
-    done = runner._done_counts(rows)
+    done = bench._done_counts(rows)
     assert done["cpu|w|plain|"]["timed"] == [2, 0.75]
     assert done["GPU-1|w|plain|16"]["first"] == [1, 0.0]
 

@@ -1,0 +1,68 @@
+"""CLI wrapper for `render`: the plugin's pages written to a folder, without MkDocs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from mkdocs.exceptions import PluginError
+
+from guide_builder.site.build import SiteOptions, options_from_mkdocs_yml, render_site
+from guide_builder.site.renderer import Renderer
+
+
+def run(
+    out: Path,
+    data: Path | None = None,
+    config: Path | None = None,
+    templates_dir: Path | None = None,
+) -> list[Path]:
+    """Render every language into `out` in the site's layout (default language at the root,
+    others under <lang>/) and return the files written."""
+    if config is not None:
+        options = options_from_mkdocs_yml(config, data=data, templates_dir=templates_dir)
+    else:
+        options = SiteOptions(data=data or Path("measurements"), templates_dir=templates_dir)
+    rendered = render_site(options)
+    renderer = Renderer(options.languages, options.templates_dir, options.directory_urls)
+    return renderer.write(rendered, out)
+
+
+@click.command("render")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the Markdown pages, chart JSON and downloads into.",
+)
+@click.option(
+    "--data",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Measurements root (default: the plugin's `data` option, else ./measurements).",
+)
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="mkdocs.yml whose guide-builder options (data, analysis, languages) to use.",
+)
+@click.option(
+    "--templates-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of templates that override the package's own.",
+)
+def render_command(
+    out: Path, data: Path | None, config: Path | None, templates_dir: Path | None
+) -> None:
+    """Write the guide's pages (both languages) as Markdown into a folder."""
+    if config is None and Path("mkdocs.yml").is_file():
+        config = Path("mkdocs.yml")
+    try:
+        written = run(out, data=data, config=config, templates_dir=templates_dir)
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from None
+    pages = sum(1 for p in written if p.suffix == ".md")
+    click.echo(f"wrote {pages} pages ({len(written)} files) to {out}")

@@ -1,0 +1,94 @@
+"""Raw CSV downloads, with spreadsheet formula injection neutralised.
+
+A text cell that starts with = + - @ tab or CR is prefixed with ``'`` (OWASP's
+advice) so Excel or WPS shows it as text; numeric columns are written as
+numbers, untouched, so a reader's spreadsheet can still compute with them.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict
+
+import pandas as pd
+
+from guide_builder.analysis.results import GpuResult
+from guide_builder.dataset import Dataset
+from guide_builder.site.escape import FORMULA_PREFIXES
+
+# Internal bookkeeping columns that mean nothing to a reader.
+_DROP = ("source_file",)
+
+
+def neutralised_csv(frame: pd.DataFrame) -> str:
+    """CSV text of frame with every text cell neutralised."""
+    out = frame.drop(columns=[c for c in _DROP if c in frame.columns])
+    out = out.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        text = series.astype(str)
+        risky = series.map(lambda v: isinstance(v, str)) & text.str.startswith(FORMULA_PREFIXES)
+        if risky.any():
+            out[column] = series.where(~risky, "'" + text)
+    buffer = io.StringIO()
+    out.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def guide_runs(dataset: Dataset) -> pd.DataFrame:
+    """Runs that reach the guide: catalogued CUDA GPUs, never `tiny` weights."""
+    runs = dataset.runs
+    if runs.empty:
+        return runs
+    keep = (runs["device"] == "cuda") & (runs["weights"] != "tiny") & (runs["gpu_name"] != "")
+    return runs.loc[keep]
+
+
+def results_frame(results: list[GpuResult]) -> pd.DataFrame:
+    """The results table as flat columns (one row per GPU x workload x variant)."""
+    rows = []
+    for r in results:
+        d = asdict(r)
+        flat = {
+            "gpu": r.gpu,
+            "workload": r.workload,
+            "variant": r.variant,
+            "evidence": r.seconds.evidence,
+            "source": r.seconds.source,
+            "median_s": r.seconds.value,
+            "p90_s": r.p90_s,
+            "iqr_s": r.iqr_s,
+            "n": r.n,
+            "peak_vram_gib": r.peak_vram_gib.value if r.peak_vram_gib else None,
+            "energy_j": r.energy_j.value if r.energy_j else None,
+            "power_max_w": r.power_max_w.value if r.power_max_w else None,
+            "efficiency": r.efficiency,
+            "price_cny": r.price_cny.value if r.price_cny else None,
+            "images_per_hour_per_kcny": r.images_per_hour_per_kcny,
+            "memory_cap_gib": r.memory_cap_gib,
+            "bench_ids": ";".join(r.bench_ids),
+            "flags": ";".join(f["grade"] for f in d["flags"]),
+        }
+        rows.append(flat)
+    frame = pd.DataFrame(rows)
+    for column in ("median_s", "p90_s", "iqr_s", "peak_vram_gib", "energy_j", "power_max_w",
+                   "efficiency", "price_cny", "images_per_hour_per_kcny", "memory_cap_gib"):  # fmt: skip
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return frame
+
+
+def downloads(dataset: Dataset, results: list[GpuResult]) -> dict[str, str]:
+    """{file name: CSV text} for the results page's download list."""
+    files = {
+        "results.csv": results_frame(results),
+        "runs.csv": guide_runs(dataset),
+        "probes.csv": dataset.probes.loc[dataset.probes["device"] == "cuda"]
+        if not dataset.probes.empty
+        else dataset.probes,
+        "reported.csv": dataset.reported,
+        "gpus.csv": dataset.gpus,
+    }
+    return {name: neutralised_csv(frame) for name, frame in files.items()}

@@ -1,0 +1,179 @@
+"""The MkDocs plugin: a thin adapter from MkDocs events to `render_site` and the Renderer.
+
+One language per MkDocs build. The default language (the first of
+``languages``) is the build the user starts; after it, ``on_post_build``
+starts one more build per other language into ``site_dir/<lang>/`` with
+``theme.language`` set to it, reusing the pages already rendered. Why not
+mkdocs-static-i18n (it cannot handle generated pages) or per-language
+prefixed pages in one build (``<html lang>``, the theme's strings and the
+search language would stay Chinese on English pages): see the methodology
+page, "Two languages".
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from guide_builder.site.build import SiteOptions, render_site
+from guide_builder.site.i18n import Catalogue
+from guide_builder.site.renderer import SCRIPTS, STYLESHEETS, Rendered, static_files
+
+log = get_plugin_logger(__name__)
+
+# Set while this plugin runs a second build for another language: (language, pages already rendered).
+_NESTED: contextvars.ContextVar[tuple[str, Rendered] | None] = contextvars.ContextVar(
+    "guide_builder_nested", default=None
+)
+
+
+class GuideBuilderConfig(base.Config):
+    """Options of the `guide-builder` plugin in mkdocs.yml."""
+
+    data_dir = c.Type(str, default="measurements")
+    """Measurements root (benches/, catalog/, reported/), relative to mkdocs.yml."""
+
+    catalog = c.Optional(c.Type(str))
+    """Catalogue folder when it is not `<data>/catalog` (relative to mkdocs.yml)."""
+
+    templates_dir = c.Optional(c.Type(str))
+    """Folder of templates searched before the package's own: override one page's template."""
+
+    analysis = c.Type(dict, default={})
+    """The analysis's assumptions (budget bands, ROI, PSU...), validated by AnalysisConfig."""
+
+    languages = c.ListOfItems(c.Choice(("zh", "en")), default=["zh", "en"])
+    """Languages to build; the first is the default, built at the site's root."""
+
+    other_languages = c.Type(bool, default=True)
+    """Build the other languages into site_dir/<lang>/ after the default one."""
+
+
+class GuideBuilderPlugin(BasePlugin[GuideBuilderConfig]):
+    """Generates the guide's pages from measurements at build time."""
+
+    def __init__(self) -> None:
+        self.lang = ""
+        self.rendered: Rendered | None = None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        nested = _NESTED.get()
+        languages = tuple(self.config.languages)
+        if not languages:
+            raise PluginError("guide-builder: 'languages' needs at least one language")
+        if nested is not None:
+            self.lang, self.rendered = nested
+        else:
+            self.lang = languages[0]
+            self.rendered = render_site(self._options(config), log=log)
+        config.theme["language"] = self.lang
+        if nested is not None:
+            # mkdocs.yml names the site in the default language; the others take their catalogue's.
+            config.site_name = _catalogue(self.lang).t("site_name")
+        output = self.rendered.languages[self.lang]
+        if not config.nav:
+            config.nav = output.nav
+        # Shared files (plotly.js, scripts, downloads) live once, at the default build's root.
+        up = "" if self.lang == self.rendered.default_language else "../"
+        config.extra_javascript.extend(up + s for s in SCRIPTS)
+        config.extra_css.extend(up + s for s in STYLESHEETS)
+        if not config.extra.get("alternate") and len(languages) > 1:
+            config.extra["alternate"] = [
+                {
+                    "name": _language_name(lang),
+                    "link": up + self.rendered.site_prefix(lang) or "./",
+                    "lang": lang,
+                }
+                for lang in languages
+            ]
+        return config
+
+    def _options(self, config: MkDocsConfig) -> SiteOptions:
+        here = Path(config.config_file_path or ".").resolve().parent
+        return SiteOptions(
+            data=here / self.config.data_dir,
+            catalog=here / self.config.catalog if self.config.catalog else None,
+            templates_dir=here / self.config.templates_dir if self.config.templates_dir else None,
+            analysis=dict(self.config.analysis),
+            languages=tuple(self.config.languages),
+            directory_urls=config.use_directory_urls,
+        )
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.rendered is not None
+        output = self.rendered.languages[self.lang]
+        generated: dict[str, str | bytes | Path] = {**output.pages, **output.files}
+        if self.lang == self.rendered.default_language:
+            generated.update(self.rendered.shared)
+            generated.update(static_files())
+        for src_uri, content in generated.items():
+            if files.get_file_from_path(src_uri) is not None:
+                # A hand-written page in docs/ wins: it is how a user replaces one generated page.
+                log.info("docs/%s replaces the generated page of the same name", src_uri)
+                continue
+            # GPU pages are listed on gpus/index.md, not in the nav: with 200 cards the nav
+            # would repeat on, and bloat, every page.
+            inclusion = (
+                InclusionLevel.NOT_IN_NAV if src_uri in output.hidden else InclusionLevel.UNDEFINED
+            )
+            if isinstance(content, Path):
+                file = File.generated(
+                    config, src_uri, abs_src_path=str(content), inclusion=inclusion
+                )
+            else:
+                file = File.generated(config, src_uri, content=content, inclusion=inclusion)
+            files.append(file)
+        return files
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        assert self.rendered is not None
+        if _NESTED.get() is not None or not self.config.other_languages:
+            return
+        for lang in self.rendered.languages:
+            if lang != self.rendered.default_language:
+                _build_language(config, lang, self.rendered)
+
+
+def _catalogue(lang: str) -> Catalogue:
+    return Catalogue(lang)
+
+
+def _language_name(lang: str) -> str:
+    return Catalogue(lang).t("language_name")
+
+
+def _build_language(config: MkDocsConfig, lang: str, rendered: Rendered) -> None:
+    """A full second MkDocs build of the same mkdocs.yml for one more language."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    if not config.config_file_path:
+        raise PluginError("guide-builder: building other languages needs mkdocs.yml on disk")
+    overrides: dict[str, Any] = {
+        "site_dir": os.path.join(config.site_dir, lang),
+        "docs_dir": config.docs_dir,
+        "strict": config.strict,
+        "use_directory_urls": config.use_directory_urls,
+    }
+    if config.site_url:
+        overrides["site_url"] = config.site_url.rstrip("/") + f"/{lang}/"
+    log.info("building the '%s' pages into %s", lang, overrides["site_dir"])
+    token = _NESTED.set((lang, rendered))
+    try:
+        sub = load_config(config_file=config.config_file_path, **overrides)
+        sub.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(sub)
+        finally:
+            sub.plugins.on_shutdown()
+    finally:
+        _NESTED.reset(token)

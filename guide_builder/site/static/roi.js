@@ -1,0 +1,90 @@
+/* The ROI calculator: guide_builder.analysis.roi.roi_for in JavaScript, fed by roi_model.
+ * Keep the two in step: tests hold both to the same inputs and outputs. */
+(function () {
+  "use strict";
+
+  var J_PER_KWH = 3.6e6;
+
+  function electricity(energyJ, imagesPerYear, cnyPerKwh) {
+    return energyJ === null || energyJ === undefined ? null : energyJ * imagesPerYear / J_PER_KWH * cnyPerKwh;
+  }
+
+  function roiFor(i) {
+    var perYear = i.images_per_day * i.working_days_per_year;
+    var savedS = i.baseline_seconds_per_image - i.seconds_per_image;
+    var hours = savedS * perYear / 3600;
+    var cny = hours * i.hourly_rate_cny;
+    var elec = electricity(i.energy_j_per_image, perYear, i.electricity_cny_per_kwh);
+    var baseElec = electricity(i.baseline_energy_j_per_image, perYear, i.electricity_cny_per_kwh);
+    var net = elec !== null && baseElec !== null ? cny - (elec - baseElec) : cny;
+    var extra = i.price_cny - i.baseline_price_cny;
+    var payback = net <= 0 ? null : extra <= 0 ? 0 : extra / (net / 12);
+    return {
+      images_per_year: perYear,
+      seconds_saved_per_image: savedS,
+      hours_saved_per_year: hours,
+      cny_saved_per_year: cny,
+      electricity_cny_per_year: elec,
+      baseline_electricity_cny_per_year: baseElec,
+      net_cny_saved_per_year: net,
+      extra_cost_cny: extra,
+      payback_months: payback,
+    };
+  }
+  window.guideRoiFor = roiFor; // for tests and curious readers
+
+  function fixed(value, digits) {
+    return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+
+  function show(cell, field, value, box) {
+    cell.setAttribute("data-value", value === null ? "" : String(value));
+    if (value === null) {
+      cell.textContent = field === "payback_months" ? box.dataset.never : "—";
+    } else if (field === "hours_saved_per_year") {
+      cell.textContent = fixed(value, 1) + box.dataset.unitH;
+    } else if (field === "payback_months") {
+      cell.textContent = fixed(value, 1) + box.dataset.unitMonths;
+    } else {
+      cell.textContent = "¥" + fixed(value, 0);
+    }
+  }
+
+  function update(box, model) {
+    var params = Object.assign({}, model.parameters);
+    box.querySelectorAll("input[name]").forEach(function (input) {
+      var value = parseFloat(input.value);
+      if (!isNaN(value)) params[input.name] = value;
+    });
+    var base = model.baseline;
+    box.querySelectorAll("tr[data-card]").forEach(function (row) {
+      var card = model.cards[Number(row.dataset.card)];
+      var out = roiFor(Object.assign({}, params, {
+        seconds_per_image: card.seconds_per_image,
+        baseline_seconds_per_image: base.seconds_per_image,
+        price_cny: card.price_cny,
+        baseline_price_cny: base.price_cny,
+        energy_j_per_image: card.energy_j_per_image,
+        baseline_energy_j_per_image: base.energy_j_per_image,
+      }));
+      row.querySelectorAll("[data-field]").forEach(function (cell) {
+        show(cell, cell.dataset.field, out[cell.dataset.field], box);
+      });
+    });
+  }
+
+  function bind(box) {
+    if (box.dataset.bound) return;
+    box.dataset.bound = "1";
+    var model = JSON.parse(box.dataset.roi);
+    if (!model.baseline) return;
+    box.querySelectorAll("input").forEach(function (input) {
+      input.addEventListener("input", function () { update(box, model); });
+    });
+    update(box, model);
+  }
+
+  document$.subscribe(function () {
+    document.querySelectorAll(".gb-roi[data-roi]").forEach(bind);
+  });
+})();
