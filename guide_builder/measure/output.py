@@ -6,11 +6,13 @@ import csv
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from guide_builder.csvio import write_atomic
 from guide_builder.schema import Table
+
+__all__ = ["RowAppender", "cell", "csv_text", "write_atomic", "write_json_atomic"]
 
 
 def cell(value: Any) -> str:
@@ -22,21 +24,6 @@ def cell(value: Any) -> str:
     if isinstance(value, float):
         return format(value, ".7g") if value == value else ""  # NaN is missing, not text
     return str(value)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file in the same folder and `os.replace` (a reader never sees half)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -56,15 +56,21 @@ def render_site(
         raise PluginError(f"guide-builder: {exc}") from None
     for warning in dataset.warnings:
         log.info(warning)
+    loaded = time.monotonic()
     analysis = analyse(dataset, config)
+    analysed = time.monotonic()
     renderer = Renderer(options.languages, options.templates_dir, options.directory_urls)
     rendered = renderer.render(dataset, analysis)
+    done = time.monotonic()
     pages = sum(len(o.pages) for o in rendered.languages.values())
     log.info(
-        "rendered %d pages from %d runs in %.2f s",
+        "rendered %d pages from %d runs in %.2f s (load %.2f s, analyse %.2f s, render %.2f s)",
         pages,
         len(dataset.runs),
-        time.monotonic() - start,
+        done - start,
+        loaded - start,
+        analysed - loaded,
+        done - analysed,
     )
     return rendered
 
