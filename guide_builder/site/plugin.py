@@ -78,7 +78,7 @@ class GuideBuilderPlugin(BasePlugin[GuideBuilderConfig]):
         config.theme["language"] = self.lang
         if nested is not None:
             # mkdocs.yml names the site in the default language; the others take their catalogue's.
-            config.site_name = _catalogue(self.lang).t("site_name")
+            config.site_name = Catalogue(self.lang).t("site_name")
         output = self.rendered.languages[self.lang]
         if not config.nav:
             config.nav = output.nav
@@ -141,10 +141,6 @@ class GuideBuilderPlugin(BasePlugin[GuideBuilderConfig]):
         for lang in self.rendered.languages:
             if lang != self.rendered.default_language:
                 _build_language(config, lang, self.rendered)
-
-
-def _catalogue(lang: str) -> Catalogue:
-    return Catalogue(lang)
 
 
 def _language_name(lang: str) -> str:

@@ -349,9 +349,7 @@ class _Helpers:
         if r.iqr_s is None and r.p90_s is None:
             return "—"
         return self.cat.t(
-            "fmt.spread",
-            iqr=self.cat.quantity(r.iqr_s, "s", 2),
-            p90=self.cat.quantity(r.p90_s, "s", 2),
+            "fmt.spread", iqr=self.cat.number(r.iqr_s, 2), p90=self.cat.number(r.p90_s, 2)
         )
 
     def figure_with_evidence(self, fig: Figure | None, row: Figure, digits: int = 1) -> str:
