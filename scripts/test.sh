@@ -12,11 +12,12 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet "torch==2.13.0"
 .venv/bin/python -m pip install --quiet -e ".[measure,dev]"
 
-if ! command -v chromium >/dev/null 2>&1; then
+# CJK fonts so screenshots of the Chinese pages show text, not boxes
+if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-wqy-zenhei >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq chromium >/dev/null
+  $SUDO apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null
 fi
 
 .venv/bin/ruff check .
