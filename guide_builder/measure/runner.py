@@ -22,6 +22,7 @@ from guide_builder.measure import workloads as workload_registry
 from guide_builder.measure.bench import Bench
 from guide_builder.measure.config import MeasureConfig
 from guide_builder.measure.discovery import CATALOG, Target, default_bench_id, discover
+from guide_builder.measure.identity import configuration_columns, device_columns
 from guide_builder.measure.nvml import Nvml
 from guide_builder.measure.output import read_rows
 from guide_builder.schema import PROBES
@@ -136,11 +137,7 @@ class Runner:
 
         bench.probes.append(
             {
-                "bench_id": bench.meta["bench_id"],
-                "gpu_index": target.index,
-                "gpu_uuid": target.uuid or None,
-                "gpu_name": target.name or None,
-                "device": target.kind,
+                **device_columns(bench.meta["bench_id"], target.job_view()),
                 "probe": probe,
                 "unit": UNITS[probe],
                 "status": "error",
@@ -150,27 +147,10 @@ class Runner:
 
     def _fail_item(self, bench: Bench, target: Target, item: dict[str, Any], reason: str) -> None:
         """The worker died: blame the configuration it was on (or the next one) with an error row."""
-        w = workload_registry.get(item["workload"])
-        width, height = w.size(self.cfg.weights)
         bench.write_run(
             {
-                "bench_id": bench.meta["bench_id"],
+                **configuration_columns(bench.meta["bench_id"], target.job_view(), self.cfg, item),
                 "run_index": bench.next_index,
-                "gpu_index": target.index,
-                "gpu_uuid": target.uuid or None,
-                "gpu_name_nvml": target.name_nvml or None,
-                "gpu_name": target.name or None,
-                "device": target.kind,
-                "workload": w.name,
-                "variant": item["variant"],
-                "memory_cap_gib": item["cap"],
-                "weights": self.cfg.weights,
-                "dtype": w.dtype,
-                "attention_backend": self.cfg.attention_backend or "sdpa",
-                "width": width,
-                "height": height,
-                "steps": w.steps,
-                "seed": self.cfg.seed if self.cfg.seed is not None else w.seed,
                 "phase": self._phase.get(item["key"], "first"),
                 "status": "error",
                 "error": reason,

@@ -20,6 +20,7 @@ from guide_builder.measure import variants as variant_registry
 from guide_builder.measure import workloads as workload_registry
 from guide_builder.measure.config import MeasureConfig
 from guide_builder.measure.device import Device, describe_exception
+from guide_builder.measure.identity import configuration_columns, device_columns
 
 
 def config_key(target_id: str, workload: str, variant: str, cap: float | None) -> str:
@@ -123,14 +124,7 @@ class Worker:
         self.emit("begin", {"key": None, "phase": ""})
 
     def _probe_base(self) -> dict[str, Any]:
-        t = self.target
-        return {
-            "bench_id": self.bench_id,
-            "gpu_index": t.get("index"),
-            "gpu_uuid": t.get("uuid") or None,
-            "gpu_name": t.get("name") or None,
-            "device": t["kind"],
-        }
+        return device_columns(self.bench_id, self.target)
 
     def _options(self) -> dict[str, Any]:
         return {"model_path": self.cfg.model_path, "allow_download": self.cfg.allow_download}
@@ -141,29 +135,15 @@ class Worker:
         v = variant_registry.get(item["variant"])
         cap = item["cap"]
         done = {p: tuple(x) for p, x in item.get("done", {}).items()}
-        width, height = w.size(self.cfg.weights)
-        seed = self.cfg.seed if self.cfg.seed is not None else w.seed
-        base = {
-            **self._probe_base(),
-            "gpu_name_nvml": self.target.get("name_nvml") or None,
-            "workload": w.name,
-            "variant": v.name,
-            "memory_cap_gib": cap,
-            "weights": self.cfg.weights,
-            "dtype": w.dtype,
-            "attention_backend": self.cfg.attention_backend or "sdpa",
-            "width": width,
-            "height": height,
-            "steps": w.steps,
-            "seed": seed,
-        }
+        base = configuration_columns(self.bench_id, self.target, self.cfg, item)
+        seed = base["seed"]
         key = item["key"]
         self.phase = "first"
         self.emit("begin", {"key": key, "phase": self.phase})
         pipe = maker = None
         failure: BaseException | None = None
         try:
-            maker, pipe = self._prepare(w, v, (width, height), cap)
+            maker, pipe = self._prepare(w, v, (base["width"], base["height"]), cap)
             self._phases(maker, w, seed, base, key, done, capped=cap is not None)
         except Exception as exc:  # OOM, CUDA errors, anything a workload raises
             failure = exc
