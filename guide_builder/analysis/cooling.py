@@ -15,6 +15,7 @@ from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.results import CoolingAdvice
 from guide_builder.analysis.rows import num
 from guide_builder.dataset import Dataset
+from guide_builder.messages import Message, msg
 
 REASON_BITS = {
     0x4: "SwPowerCap",
@@ -84,18 +85,22 @@ def cooling(dataset: Dataset, config: AnalysisConfig) -> list[CoolingAdvice]:
     return out
 
 
-def _advice(loaded, bits, ttt, drop, config) -> str:
+def _advice(loaded, bits, ttt, drop, config) -> Message:
     span = float(loaded["t_s"].iloc[-1] - loaded["t_s"].iloc[0])
     temp = num(loaded["gpu_temp_c"].max())
-    seen = f"over {span:.0f} s of load" + (f", up to {temp:.0f} °C" if temp is not None else "")
-    drop_txt = "" if drop is None else f", SM clock {drop:.0f} % lower at the end than at the start"
+    seen = (
+        msg("cooling.seen_temp", span=span, temp=temp)
+        if temp is not None
+        else msg("cooling.seen", span=span)
+    )
+    drop_txt = "" if drop is None else msg("cooling.drop", drop=drop)
     if ttt is not None:
         why = ", ".join(n for n in reason_names(bits & THROTTLE_MASK))
-        return f"throttled ({why}) after {ttt:.0f} s {seen}{drop_txt}: improve case airflow or lower the power limit"
+        return msg("cooling.throttled", why=why, after=ttt, seen=seen, drop=drop_txt)
     if drop is not None and drop > config.throttle_clock_drop_pct:
-        return f"clocks fell {seen}{drop_txt} without a thermal reason bit: check fan curves and the power limit"
-    cap = " (held at its power limit: SwPowerCap, normal under full load)" if bits & 0x4 else ""
-    return f"no thermal throttling {seen}{drop_txt}{cap}"
+        return msg("cooling.clocks_fell", seen=seen, drop=drop_txt)
+    cap = msg("cooling.power_cap") if bits & 0x4 else ""
+    return msg("cooling.no_throttling", seen=seen, drop=drop_txt, cap=cap)
 
 
 def _gpu_names(dataset: Dataset) -> dict[tuple[str, int], str]:

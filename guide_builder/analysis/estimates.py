@@ -17,6 +17,7 @@ from guide_builder.analysis.floors import FloorKey
 from guide_builder.analysis.results import Figure, Fit, Floor, GpuResult
 from guide_builder.analysis.rows import price_figure
 from guide_builder.dataset import Dataset
+from guide_builder.messages import Message, msg
 
 
 def card_efficiencies(measured: list[GpuResult], workload: str | None) -> dict[str, float]:
@@ -34,29 +35,27 @@ def calibrate(
     workload: str,
     architecture: str,
     config: AnalysisConfig,
-) -> tuple[float, str]:
+) -> tuple[float, Message]:
     """The efficiency to assume for an unmeasured card of ``architecture``, and its basis in words.
 
     Same architecture on this workload, else all cards on this workload, else the same
     two on any workload, else the configured default.
     """
     arch_of = dict(zip(dataset.gpus["name"], dataset.gpus["architecture"], strict=True))
-    for scope_workload, where in ((workload, ""), (None, " on other workloads")):
+    for scope_workload, where in ((workload, ""), (None, "_other")):
         per_card = card_efficiencies(measured, scope_workload)
         same = {g: e for g, e in per_card.items() if arch_of.get(g) == architecture}
-        for pool, scope in (
-            (same, f"measured {architecture} cards"),
-            (per_card, "all measured cards"),
-        ):
+        for pool, scope in ((same, "estimate.basis_arch"), (per_card, "estimate.basis_all")):
             if pool:
                 names = ", ".join(sorted(pool))
-                return stats.median(pool.values()), f"median of {scope}{where} ({names})"
-    return config.default_efficiency, "the configured default (no card measured)"
+                basis = msg(scope + where, arch=architecture, names=names)
+                return stats.median(pool.values()), basis
+    return config.default_efficiency, msg("estimate.basis_default")
 
 
 def transfer_s(
     dataset: Dataset, gpu: str, variant: str, forwards: int, config: AnalysisConfig
-) -> tuple[float, str]:
+) -> tuple[float, Message | None]:
     """Seconds per image spent moving weights over PCIe under a variant, and how."""
     moves = config.variant_transfers.get(variant, {})
     sizes = config.component_sizes()
@@ -67,7 +66,7 @@ def transfer_s(
         for part, n in moves.items()
     )
     if not gib:
-        return 0.0, ""
+        return 0.0, None
     probes = dataset.probes
     h2d = None
     if not probes.empty:
@@ -77,14 +76,11 @@ def transfer_s(
             & (probes["status"] == "ok")
         ]
         h2d = stats.median(hits["value"])
-    basis = "measured h2d" if h2d else "assumed"
+    key = "estimate.transfer_measured" if h2d else "estimate.transfer_assumed"
     h2d = h2d or config.offload_gb_s
     gb = gib * 2**30 / 1e9
     seconds = gb / h2d
-    return (
-        seconds,
-        f" + {seconds:.2f} s moving {gb:.0f} GB per image for {variant} at {h2d:g} GB/s ({basis})",
-    )
+    return seconds, msg(key, seconds=seconds, gb=gb, variant=variant, h2d=h2d)
 
 
 def estimates(
@@ -116,10 +112,15 @@ def estimates(
                 dataset, gpu["name"], variant, int(forwards_of[workload]), config
             )
             seconds = floor.floor_s / eff + moving
-            model = (
-                f"estimate: bf16 floor {floor.floor_s:.3g} s ({floor.tflop:.1f} TFLOP at "
-                f"{floor.peak_tflops_upper:.1f} TFLOPS, {floor.clock_basis}) / efficiency "
-                f"{eff:.2f} ({basis}){moving_words}"
+            model = msg(
+                "estimate.model_moving" if moving_words else "estimate.model",
+                floor_s=floor.floor_s,
+                tflop=floor.tflop,
+                peak=floor.peak_tflops_upper,
+                clock_basis=floor.clock_basis,
+                efficiency=eff,
+                basis=basis,
+                **({"moving": moving_words} if moving_words else {}),
             )
             price = price_figure(dataset, gpu["name"])
             out.append(

@@ -19,6 +19,7 @@ from guide_builder.analysis.results import FactCheck, Fit, Flag, Floor, GpuResul
 from guide_builder.analysis.rows import catalogue_row, num, text
 from guide_builder.catalog import PER_SM_RATES
 from guide_builder.dataset import Dataset
+from guide_builder.messages import Message, join, msg, word
 
 
 def claim_workload(dataset: Dataset, row: pd.Series, config: AnalysisConfig) -> str | None:
@@ -41,10 +42,14 @@ def claim_workload(dataset: Dataset, row: pd.Series, config: AnalysisConfig) -> 
     return hits[0] if hits else None
 
 
-def _floor_words(f: Floor) -> str:
-    return (
-        f"the {f.precision} floor ({f.floor_s:.2f} s: {f.tflop:.0f} TFLOP at an upper-bound "
-        f"peak of {f.peak_tflops_upper:.0f} TFLOPS, {f.clock_basis})"
+def _floor_words(f: Floor) -> Message:
+    return msg(
+        "check.floor_words",
+        precision=f.precision,
+        floor_s=f.floor_s,
+        tflop=f.tflop,
+        peak=f.peak_tflops_upper,
+        clock_basis=f.clock_basis,
     )
 
 
@@ -60,9 +65,7 @@ def check_seconds(
 ) -> tuple[Flag, float | None]:
     available = [p for p in PRECISION_ORDER if (gpu, workload, p) in floor_index]
     if not available:
-        return Flag(
-            "unverified", f"no floor for {gpu} on {workload} (no FLOP count or no catalogue entry)"
-        ), None
+        return Flag("unverified", msg("check.no_floor", gpu=gpu, workload=workload)), None
     fast_enough = [p for p in available if floor_index[(gpu, workload, p)].floor_s <= seconds]
     needed = fast_enough[0] if fast_enough else ""  # the slowest precision fast enough
     needed_tflops = floor_index[(gpu, workload, available[0])].tflop / seconds
@@ -71,24 +74,33 @@ def check_seconds(
         if checked not in available:
             return Flag(
                 "contradicts_spec",
-                f"{gpu} ({arch}) has no {stated} tensor cores",
+                msg("check.no_tensor_cores", gpu=gpu, arch=arch, precision=stated),
                 needed,
                 needed_tflops,
             ), None
-        what = f"stated as {stated}"
+        what = msg("check.stated", precision=stated)
     else:
         allowed = [p for p in available if p != "int4"]
         checked = allowed[-1] if allowed else available[-1]
-        what = f"no precision stated, so checked against the fastest 16/8-bit precision {gpu} has ({checked})"
+        what = msg("check.unstated", gpu=gpu, precision=checked)
     floor = floor_index[(gpu, workload, checked)]
-    need = f"it needs {needed_tflops:.0f} TFLOPS" + (
-        f", reachable only in {needed}" if needed else ", out of reach in every precision"
+    need = (
+        msg("check.need_reachable", tflops=needed_tflops, precision=needed)
+        if needed
+        else msg("check.need_unreachable", tflops=needed_tflops)
     )
     if seconds < floor.floor_s:
         ratio = floor.floor_s / seconds
         return Flag(
             "impossible",
-            f"{seconds:g} s ({what}) is {ratio:.1f}x faster than {_floor_words(floor)}; {need}",
+            msg(
+                "check.impossible",
+                seconds=seconds,
+                what=what,
+                ratio=ratio,
+                floor=_floor_words(floor),
+                need=need,
+            ),
             needed,
             needed_tflops,
         ), floor.floor_s
@@ -99,48 +111,62 @@ def check_seconds(
     reached = [
         r.efficiency for r in measured if r.efficiency is not None and arch_of.get(r.gpu) == arch
     ]
-    base = f"{seconds:g} s ({what}) is above {_floor_words(floor)}; in {used.precision} it needs {fraction:.0%} of peak"
+    base = msg(
+        "check.above_floor",
+        seconds=seconds,
+        what=what,
+        floor=_floor_words(floor),
+        precision=used.precision,
+        fraction=fraction,
+    )
     if not reached:
         return Flag(
             "unverified",
-            f"{base}, and no measured run on {arch} shows what fraction is reachable",
+            msg("check.no_reach_data", base=base, arch=arch),
             needed,
             needed_tflops,
         ), floor.floor_s
     best = max(reached)
     grade = "implausible" if fraction > best else "plausible"
     return Flag(
-        grade, f"{base}; measured {arch} runs reached at most {best:.0%}", needed, needed_tflops
+        grade, msg("check.reached", base=base, arch=arch, best=best), needed, needed_tflops
     ), floor.floor_s
 
 
 def _spec(value: float, spec: float | None, what: str, unit: str, config: AnalysisConfig) -> Flag:
+    """``what`` names the catalogue column in words: "bandwidth" or "vram"."""
     if spec is None:
-        return Flag("unverified", f"the catalogue has no {what}")
+        return Flag("unverified", msg("spec.missing_" + what))
     off = abs(value - spec) / spec
     if off > config.spec_tolerance:
         return Flag(
             "contradicts_spec",
-            f"claimed {value:g} {unit}, the catalogue says {spec:g} {unit} ({off:.0%} off)",
+            msg("spec.contradicts", value=value, unit=unit, spec=spec, off=off),
         )
-    return Flag("consistent", f"claimed {value:g} {unit}, the catalogue says {spec:g} {unit}")
+    return Flag("consistent", msg("spec.consistent", value=value, unit=unit, spec=spec))
 
 
 def _other(row, gpu, arch, value, workload, fits, measured, config) -> Flag:
     claim = row["claim"]
     if claim == "no_bf16_support":
         if "bf16" in PER_SM_RATES.get(arch, {}):
-            return Flag("contradicts_spec", f"{gpu} is {arch}: it has native bf16 tensor cores")
-        return Flag("consistent", f"{gpu} is {arch}: no bf16 tensor cores")
+            return Flag("contradicts_spec", msg("check.has_bf16", gpu=gpu, arch=arch))
+        return Flag("consistent", msg("check.lacks_bf16", gpu=gpu, arch=arch))
     if claim == "oom":
         fit = next((f for f in fits if f.gpu == gpu and f.workload == workload), None)
         if fit is None:
-            return Flag("unverified", "no fit computed for this card and workload")
+            return Flag("unverified", msg("check.no_fit"))
         if fit.verdict == "fits":
             grade = "unverified" if fit.evidence == "estimated" else "implausible"
-            return Flag(grade, f"the workload fits {gpu} as is: {fit.reason}")
+            return Flag(grade, msg("check.fits_as_is", gpu=gpu, reason=fit.reason))
         return Flag(
-            "consistent", f"true without a variant: {fit.verdict} ({fit.variant}): {fit.reason}"
+            "consistent",
+            msg(
+                "check.oom_true",
+                verdict=msg("verdict." + fit.verdict),
+                variant=fit.variant,
+                reason=fit.reason,
+            ),
         )
     if claim in ("peak_vram", "loaded_vram") and value is not None:
         peaks = [
@@ -150,38 +176,47 @@ def _other(row, gpu, arch, value, workload, fits, measured, config) -> Flag:
         ]
         dit = config.transformer_gib
         parts = config.transformer_gib + config.text_encoder_gib + config.vae_gib
-        ctx = f"bf16 DiT alone {dit:g} GiB, all components {parts:.1f} GiB"
-        if peaks:
-            ctx += f"; measured plain peak {max(peaks):.2f} GiB"
-        return Flag("unverified", f"claimed {value:g} {text(row.get('unit'))}: {ctx}")
+        ctx = (
+            msg("check.vram_context_peak", dit=dit, parts=parts, peak=max(peaks))
+            if peaks
+            else msg("check.vram_context", dit=dit, parts=parts)
+        )
+        return Flag(
+            "unverified",
+            msg("check.vram_claim", value=value, unit=text(row.get("unit")), context=ctx),
+        )
     return Flag(
         "unverified",
-        _context(claim, gpu, workload, measured, config)
-        or "nothing in the data to check it against",
+        _context(claim, gpu, workload, measured, config) or msg("check.nothing"),
     )
 
 
 def _context(
     claim: str, gpu: str, workload: str, measured: list[GpuResult], config: AnalysisConfig
-) -> str:
+) -> Message | None:
     """What the data says next to a claim it cannot grade (power, temperature, price, ...)."""
     mine = [r for r in measured if r.gpu == gpu and r.workload == workload]
     if claim == "power":
         peaks = [r.power_max_w.value for r in mine if r.power_max_w]
-        return f"measured instantaneous peak {max(peaks):.0f} W" if peaks else ""
-    return ""
+        return msg("check.power_peak", peak=max(peaks)) if peaks else None
+    return None
 
 
 def _with_catalogue(flag: Flag, claim: str, cat: pd.Series) -> Flag:
     """Add the catalogue's figure to an ungraded power or price claim."""
-    extra = ""
+    extra = None
     if claim == "power" and num(cat.get("board_power_w")):
-        extra = f"catalogue board power {num(cat['board_power_w']):g} W"
+        extra = msg("check.catalogue_power", power=num(cat["board_power_w"]))
     elif claim == "price_cny" and num(cat.get("price_cny")):
-        extra = f"catalogue price ¥{num(cat['price_cny']):,.0f} ({text(cat.get('price_cny_kind'))}, {text(cat.get('price_cny_date'))})"
-    if not extra:
+        extra = msg(
+            "check.catalogue_price",
+            price=num(cat["price_cny"]),
+            kind=word("price_kind", text(cat.get("price_cny_kind"))),
+            date=text(cat.get("price_cny_date")),
+        )
+    if extra is None:
         return flag
-    reason = extra if flag.reason.startswith("nothing in the data") else f"{flag.reason}; {extra}"
+    reason = extra if flag.reason == msg("check.nothing") else join(flag.reason, extra)
     return Flag(flag.grade, reason, flag.needed_precision, flag.needed_tflops)
 
 
@@ -202,10 +237,10 @@ def fact_checks(
         workload = claim_workload(dataset, row, config)
         floor_s = None
         if cat is None:
-            flag = Flag("unverified", f"{gpu} is not in the catalogue")
+            flag = Flag("unverified", msg("check.not_catalogued", gpu=gpu))
         elif workload is None:
             res = text(row.get("resolution"))
-            flag = Flag("unverified", f"no counted workload at {res}: nothing to check it against")
+            flag = Flag("unverified", msg("check.no_workload", resolution=res))
         elif row["claim"] == "seconds_per_image" and value:
             flag, floor_s = check_seconds(
                 gpu, arch_of[gpu], workload, value, stated, floor_index, measured, arch_of
@@ -213,7 +248,7 @@ def fact_checks(
         elif row["claim"] == "bandwidth" and value is not None:
             flag = _spec(value, num(cat.get("bandwidth_gb_s")), "bandwidth", "GB/s", config)
         elif row["claim"] == "vram" and value is not None:
-            flag = _spec(value, num(cat.get("vram_gib")), "VRAM", "GiB", config)
+            flag = _spec(value, num(cat.get("vram_gib")), "vram", "GiB", config)
         else:
             flag = _other(row, gpu, arch_of[gpu], value, workload, fits, measured, config)
             flag = _with_catalogue(flag, row["claim"], cat)

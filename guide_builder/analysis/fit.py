@@ -16,9 +16,10 @@ from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.results import Evidence, Fit
 from guide_builder.analysis.rows import evidence_of, gpu_runs, num
 from guide_builder.dataset import Dataset
+from guide_builder.messages import Message, join, msg
 
 # (fits?, needed GiB, evidence, reason); fits is None when the evidence says nothing.
-Verdict = tuple[bool | None, float | None, Evidence, str]
+Verdict = tuple[bool | None, float | None, Evidence, Message | None]
 
 
 def component_need(config: AnalysisConfig, variant: str) -> float | None:
@@ -29,85 +30,129 @@ def component_need(config: AnalysisConfig, variant: str) -> float | None:
     return max(sum(sizes[c] for c in g) for g in groups) + config.vram_margin_gib
 
 
-def _limit(row: pd.Series, vram: dict[str, float]) -> float | None:
-    """The memory a run had: its cap, else its card's capacity."""
-    return num(row["memory_cap_gib"]) or vram.get(row["gpu_name"])
+class VariantRuns:
+    """One workload's runs of one variant, reduced once so each card's verdict is a lookup.
 
+    A card's verdict: the first OOM row (in frame order) whose memory limit is at or
+    above the card's capacity, else the first ok row run under a cap at or below it or
+    uncapped on the card itself, else the measured peak compared with the capacity.
+    """
 
-def measured_verdict(
-    runs: pd.DataFrame, gpu: str, capacity: float, vram: dict[str, float], config: AnalysisConfig
-) -> Verdict:
-    if runs.empty:
-        return None, None, "measured", ""
-    for _, r in runs.loc[runs["status"] == "oom"].iterrows():
-        limit = _limit(r, vram)
-        if limit is not None and limit >= capacity:
-            where = (
-                f"a {limit:g} GiB cap"
-                if num(r["memory_cap_gib"])
-                else f"a {limit:g} GiB {r['gpu_name']}"
+    def __init__(self, runs: pd.DataFrame, vram: dict[str, float], config: AnalysisConfig):
+        self.empty = runs.empty
+        self.context_gib = config.context_gib
+        if self.empty:
+            return
+        status = runs["status"].to_numpy()
+        caps = [num(c) for c in runs["memory_cap_gib"]]
+        names = runs["gpu_name"].tolist()
+        benches = runs["bench_id"].tolist()
+        weights = runs["weights"].tolist()
+        # OOM rows: running maximum of the limit, so "first limit >= capacity" is a search.
+        self.oom_rows: list[tuple[float, Evidence, Message]] = []
+        best = None
+        for i in (i for i, st in enumerate(status) if st == "oom"):
+            limit = caps[i] or vram.get(names[i])
+            if limit is None or (best is not None and limit <= best):
+                continue
+            best = limit
+            reason = (
+                msg("fit.oom_cap", limit=limit, bench=benches[i])
+                if caps[i]
+                else msg("fit.oom_card", limit=limit, gpu=names[i], bench=benches[i])
             )
-            return (
-                False,
-                None,
-                evidence_of(r["weights"]),
-                f"ran out of memory under {where} (bench {r['bench_id']})",
+            self.oom_rows.append((limit, evidence_of(weights[i]), reason))
+        ok_idx = [i for i, st in enumerate(status) if st == "ok"]
+        ok = runs.loc[runs["status"] == "ok"]
+        peaks = ok["peak_reserved_gib"].fillna(ok["peak_allocated_gib"])
+        needed = num(peaks.max())
+        self.needed = None if needed is None else needed + config.context_gib
+        self.needed_evidence: Evidence = evidence_of(weights[ok_idx[0]]) if ok_idx else "measured"
+        # Capped ok rows: running minimum of the cap (first cap <= capacity is a search).
+        self.capped: list[tuple[float, int]] = []  # (cap, position among ok rows) at each new min
+        self.on_card: dict[str, int] = {}  # card -> position of its first uncapped ok row
+        self.ok_rows: list[tuple[float | None, Evidence, str]] = []
+        for pos, i in enumerate(ok_idx):
+            cap = caps[i]
+            self.ok_rows.append((cap, evidence_of(weights[i]), benches[i]))
+            if cap is None:
+                self.on_card.setdefault(names[i], pos)
+            elif not self.capped or cap < self.capped[-1][0]:
+                self.capped.append((cap, pos))
+
+    def verdict(self, gpu: str, capacity: float) -> Verdict:
+        if self.empty:
+            return None, None, "measured", None
+        for limit, evidence, reason in self.oom_rows:
+            if limit >= capacity:
+                return False, None, evidence, reason
+        first = self.on_card.get(gpu)
+        for cap, pos in self.capped:
+            if cap <= capacity:
+                first = pos if first is None else min(first, pos)
+                break
+        needed = self.needed
+        if first is not None:
+            cap, evidence, bench = self.ok_rows[first]
+            reason = (
+                msg("fit.ran_cap", cap=cap, bench=bench)
+                if cap is not None
+                else msg("fit.ran_card", gpu=gpu, bench=bench)
             )
-    ok = runs.loc[runs["status"] == "ok"]
-    peaks = ok["peak_reserved_gib"].fillna(ok["peak_allocated_gib"])
-    needed = num(peaks.max())
-    needed = None if needed is None else needed + config.context_gib
-    for _, r in ok.iterrows():
-        cap = num(r["memory_cap_gib"])
-        if (cap is not None and cap <= capacity) or (cap is None and r["gpu_name"] == gpu):
-            where = f"under a {cap:g} GiB cap" if cap is not None else f"on the {gpu}"
-            return True, needed, evidence_of(r["weights"]), f"ran {where} (bench {r['bench_id']})"
-    if needed is not None:
-        ev = evidence_of(ok["weights"].iloc[0])
-        word = "within" if needed <= capacity else "above"
-        return (
-            needed <= capacity,
-            needed,
-            ev,
-            (
-                f"measured peak {needed - config.context_gib:.2f} GiB + {config.context_gib:g} GiB context "
-                f"= {needed:.2f} GiB, {word} {capacity:g} GiB"
-            ),
-        )
-    return None, None, "measured", ""
+            return True, needed, evidence, reason
+        if needed is not None:
+            key = "fit.peak_within" if needed <= capacity else "fit.peak_above"
+            reason = msg(
+                key,
+                peak=needed - self.context_gib,
+                context=self.context_gib,
+                needed=needed,
+                capacity=capacity,
+            )
+            return needed <= capacity, needed, self.needed_evidence, reason
+        return None, None, "measured", None
 
 
 def fits(dataset: Dataset, workloads: list[str], config: AnalysisConfig) -> list[Fit]:
     runs = gpu_runs(dataset)
     vram = dict(zip(dataset.gpus["name"], dataset.gpus["vram_gib"].astype(float), strict=True))
+    by_workload = (
+        {} if runs.empty else dict(iter(runs.groupby("workload", sort=False, dropna=False)))
+    )
     out: list[Fit] = []
     for workload in workloads:
-        wl = runs.loc[runs["workload"] == workload] if not runs.empty else runs
+        wl = by_workload.get(workload, runs.iloc[0:0])
         measured_variants = (
             [] if wl.empty else sorted(set(wl["variant"]) - set(config.fit_variants))
         )
         variants = [*config.fit_variants, *measured_variants]
+        by_variant = {} if wl.empty else dict(iter(wl.groupby("variant", sort=False, dropna=False)))
+        evidence = {v: VariantRuns(by_variant.get(v, wl.iloc[0:0]), vram, config) for v in variants}
         for gpu, capacity in vram.items():
-            out.append(_fit_one(wl, gpu, workload, capacity, variants, vram, config))
+            out.append(_fit_one(evidence, gpu, workload, capacity, variants, config))
     return out
 
 
-def _fit_one(wl, gpu, workload, capacity, variants, vram, config) -> Fit:
-    tried: list[str] = []
+def _fit_one(evidence_of_variant, gpu, workload, capacity, variants, config) -> Fit:
+    tried: list[Message] = []
     for variant in variants:
-        runs = wl.loc[wl["variant"] == variant] if not wl.empty else wl
-        ok, needed, evidence, reason = measured_verdict(runs, gpu, capacity, vram, config)
+        ok, needed, evidence, reason = evidence_of_variant[variant].verdict(gpu, capacity)
         if ok is None:
             needed = component_need(config, variant)
             if needed is None:
                 continue
             ok, evidence = needed <= capacity, "estimated"
-            reason = f"components {needed - config.vram_margin_gib:.2f} GiB + {config.vram_margin_gib:g} GiB margin = {needed:.2f} GiB"
+            reason = msg(
+                "fit.components",
+                parts=needed - config.vram_margin_gib,
+                margin=config.vram_margin_gib,
+                needed=needed,
+            )
         if ok:
             verdict = "fits" if variant == "plain" else "fits_with_variant"
-            why = "; ".join([*tried, f"{variant}: {reason}"])
+            why = join(*tried, msg("fit.variant_fits", variant=variant, reason=reason))
             return Fit(gpu, workload, verdict, variant, needed, capacity, evidence, why)
-        tried.append(f"{variant} does not fit: {reason}")
+        tried.append(msg("fit.variant_fails", variant=variant, reason=reason))
     return Fit(
         gpu,
         workload,
@@ -116,5 +161,5 @@ def _fit_one(wl, gpu, workload, capacity, variants, vram, config) -> Fit:
         None,
         capacity,
         "estimated" if not tried else evidence,
-        "; ".join(tried) or "no variant known",
+        join(*tried) if tried else msg("fit.no_variant"),
     )

@@ -9,11 +9,14 @@ matmul probe is a lower bound on peak, so it is never used here.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.results import Floor
 from guide_builder.analysis.rows import num
 from guide_builder.catalog import PER_SM_RATES, computed_tflops
 from guide_builder.dataset import Dataset
+from guide_builder.messages import Message, msg
 
 # Slowest first: the order in which "the precision a claim would need" is searched.
 PRECISION_ORDER = ("bf16", "fp16_acc16", "fp8", "int4")
@@ -47,39 +50,48 @@ def workload_tflop(dataset: Dataset, workload: str) -> float | None:
     return total
 
 
-def max_clock(dataset: Dataset, gpu: str, config: AnalysisConfig) -> tuple[float, str] | None:
-    """The highest SM clock the card may run at, and where that figure comes from."""
+def _clock_probes(dataset: Dataset) -> pd.DataFrame:
     probes = dataset.probes
+    if probes.empty:
+        return probes
+    return probes.loc[
+        (probes["probe"] == "max_sm_clock") & (probes["status"] == "ok") & probes["value"].notna()
+    ]
+
+
+def max_clock(
+    dataset: Dataset, gpu: str, config: AnalysisConfig, clock_probes: pd.DataFrame | None = None
+) -> tuple[float, Message] | None:
+    """The highest SM clock the card may run at, and where that figure comes from.
+
+    ``clock_probes`` is :func:`_clock_probes`'s frame, when the caller already has it.
+    """
+    probes = _clock_probes(dataset) if clock_probes is None else clock_probes
     if not probes.empty:
-        hits = probes.loc[
-            (probes["gpu_name"] == gpu)
-            & (probes["probe"] == "max_sm_clock")
-            & (probes["status"] == "ok")
-            & probes["value"].notna()
-        ]
+        hits = probes.loc[probes["gpu_name"] == gpu]
         if not hits.empty:
             best = hits.loc[hits["value"].idxmax()]
-            return float(best["value"]), f"NVML max SM clock on bench {best['bench_id']}"
+            return float(best["value"]), msg("floor.clock_nvml", bench=best["bench_id"])
     for bench in dataset.benches.values():
         for g in bench.gpus:
             if g.name == gpu and g.max_sm_clock_mhz:
-                return float(g.max_sm_clock_mhz), f"NVML max SM clock on bench {bench.bench_id}"
+                return float(g.max_sm_clock_mhz), msg("floor.clock_nvml", bench=bench.bench_id)
     row = dataset.gpus.loc[dataset.gpus["name"] == gpu]
     if row.empty:
         return None
     row = row.iloc[0]
-    pct = f"{config.clock_margin * 100:g} %"
+    pct = config.clock_margin * 100
     boost = num(row.get("boost_clock_mhz"))
     if boost:
-        return boost * (1 + config.clock_margin), f"spec boost {boost:g} MHz + {pct}"
+        return boost * (1 + config.clock_margin), msg("floor.clock_boost", boost=boost, pct=pct)
     # Data-centre cards often list no boost clock: take the clock implied by the
     # catalogue's own bf16 figure.
     rate = PER_SM_RATES.get(str(row["architecture"]), {}).get("bf16")
     bf16 = num(row.get("bf16_tflops"))
     if rate and bf16:
         implied = bf16 * 1e12 / (float(row["sm_count"]) * rate * 1e6)
-        return implied * (1 + config.clock_margin), (
-            f"clock implied by the spec bf16 {bf16:g} TFLOPS ({implied:.0f} MHz) + {pct}"
+        return implied * (1 + config.clock_margin), msg(
+            "floor.clock_implied", bf16=bf16, implied=implied, pct=pct
         )
     return None
 
@@ -87,8 +99,9 @@ def max_clock(dataset: Dataset, gpu: str, config: AnalysisConfig) -> tuple[float
 def floors(dataset: Dataset, config: AnalysisConfig) -> list[Floor]:
     """One Floor per catalogued GPU, counted workload and precision the architecture has."""
     out: list[Floor] = []
+    clock_probes = _clock_probes(dataset)
     for _, gpu in dataset.gpus.iterrows():
-        clock = max_clock(dataset, gpu["name"], config)
+        clock = max_clock(dataset, gpu["name"], config, clock_probes)
         if clock is None:
             continue
         mhz, basis = clock

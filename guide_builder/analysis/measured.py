@@ -10,6 +10,7 @@ from guide_builder.analysis.floors import FloorKey, efficiency
 from guide_builder.analysis.results import Figure, Flag, Floor, GpuResult
 from guide_builder.analysis.rows import evidence_of, gpu_runs, num, price_figure, timed_runs
 from guide_builder.dataset import Dataset
+from guide_builder.messages import msg
 
 _KEY = ["gpu_name", "workload", "variant", "dtype", "evidence"]
 
@@ -31,7 +32,7 @@ def _peak_vram(memory_rows: pd.DataFrame, evidence: str, source: str) -> Figure 
     value = num(peaks.max())
     if value is None:
         return None
-    return Figure(value, "gib", evidence, source, f"max torch peak reserved over {len(peaks)} runs")
+    return Figure(value, "gib", evidence, source, msg("measured.peak_detail", n=len(peaks)))
 
 
 def measured_results(
@@ -43,6 +44,10 @@ def measured_results(
     timed = _with_evidence(timed)
     every = _with_evidence(gpu_runs(dataset))
     every = every.loc[(every["status"] == "ok") & every["memory_cap_gib"].isna()]
+    # Group every uncapped ok run once (memory and power come from all phases).
+    same_of = dict(iter(every.groupby(_KEY, sort=False)))
+    empty = every.iloc[0:0]
+    prices: dict[str, Figure | None] = {}
     out: list[GpuResult] = []
     for key, group in timed.groupby(_KEY, sort=True):
         gpu, workload, variant, dtype, evidence = key
@@ -54,11 +59,13 @@ def measured_results(
             len(seconds),
         )
         benches, source = _source(group)
-        same = every.loc[(every[_KEY] == pd.Series(key, index=_KEY)).all(axis=1)]
+        same = same_of.get(key, empty)
         memory = same.loc[same["phase"].isin(["memory", "timed"])]
         energy = stats.median(group["energy_j"])
         power_max = num(same["power_max_w"].max())
-        price = price_figure(dataset, gpu)
+        if gpu not in prices:
+            prices[gpu] = price_figure(dataset, gpu)
+        price = prices[gpu]
         eff = efficiency(floor_index, gpu, workload, dtype, med)
         flags: tuple[Flag, ...] = ()
         if eff is not None and eff > 1:
@@ -66,7 +73,7 @@ def measured_results(
             flags = (
                 Flag(
                     "impossible",
-                    f"median {med:.3g} s is below the {dtype} floor; check the bench",
+                    msg("measured.below_floor", median=med, precision=dtype),
                     dtype,
                 ),
             )
@@ -76,7 +83,7 @@ def measured_results(
                 workload=workload,
                 variant=variant,
                 seconds=Figure(
-                    med, "s", evidence, source, f"median of {n}, IQR {iqr:.3g} s, p90 {p90:.3g} s"
+                    med, "s", evidence, source, msg("measured.time_detail", n=n, iqr=iqr, p90=p90)
                 ),
                 p90_s=p90,
                 iqr_s=iqr,
@@ -85,10 +92,10 @@ def measured_results(
                 peak_vram_gib=_peak_vram(memory, evidence, source),
                 energy_j=None
                 if energy is None
-                else Figure(energy, "j", evidence, source, f"median of {n}"),
+                else Figure(energy, "j", evidence, source, msg("measured.median_of", n=n)),
                 power_max_w=None
                 if power_max is None
-                else Figure(power_max, "w", evidence, source, "highest instantaneous"),
+                else Figure(power_max, "w", evidence, source, msg("measured.highest_instant")),
                 efficiency=eff,
                 price_cny=price,
                 images_per_hour_per_kcny=_per_kcny(med, price),

@@ -8,6 +8,7 @@ from guide_builder.analysis.results import CoolingAdvice, FactCheck, Fit, GpuRes
 from guide_builder.analysis.rows import gpu_runs, num, text
 from guide_builder.catalog import PER_SM_RATES
 from guide_builder.dataset import Dataset
+from guide_builder.messages import msg
 
 
 def fit_pitfalls(fits: list[Fit], config: AnalysisConfig) -> list[Pitfall]:
@@ -20,10 +21,15 @@ def fit_pitfalls(fits: list[Fit], config: AnalysisConfig) -> list[Pitfall]:
                 Pitfall(
                     "oom",
                     f.gpu,
-                    f"{f.gpu} ({f.capacity_gib:g} GiB) cannot run {f.workload}",
+                    msg(
+                        "pitfall.cannot_run",
+                        gpu=f.gpu,
+                        capacity=f.capacity_gib,
+                        workload=f.workload,
+                    ),
                     f.reason,
                     f.evidence,
-                    "fit",
+                    msg("pitfall.source_fit"),
                 )
             )
         else:
@@ -31,10 +37,10 @@ def fit_pitfalls(fits: list[Fit], config: AnalysisConfig) -> list[Pitfall]:
                 Pitfall(
                     "needs_offload",
                     f.gpu,
-                    f"{f.gpu} runs {f.workload} only with {f.variant}",
+                    msg("pitfall.needs_variant", gpu=f.gpu, workload=f.workload, variant=f.variant),
                     f.reason,
                     f.evidence,
-                    "fit",
+                    msg("pitfall.source_fit"),
                 )
             )
     return out
@@ -54,8 +60,8 @@ def oom_runs(dataset: Dataset) -> list[Pitfall]:
             Pitfall(
                 "oom",
                 gpu,
-                f"{gpu} ran out of memory on {workload} ({variant})",
-                f"{len(g)} OOM run(s): {text(g['error'].iloc[0])}",
+                msg("pitfall.oom_runs", gpu=gpu, workload=workload, variant=variant),
+                msg("pitfall.oom_runs_text", n=len(g), error=text(g["error"].iloc[0])),
                 ev,
                 benches,
             )
@@ -68,7 +74,7 @@ def below_floor(checks: list[FactCheck]) -> list[Pitfall]:
         Pitfall(
             "below_floor",
             c.gpu,
-            f"claimed {c.value:g} {c.unit} on the {c.gpu} is impossible",
+            msg("pitfall.below_floor", value=c.value, unit=c.unit, gpu=c.gpu),
             c.flag.reason,
             "reported",
             c.source,
@@ -87,7 +93,7 @@ def throttling(cooling: list[CoolingAdvice], config: AnalysisConfig) -> list[Pit
                 Pitfall(
                     "throttling",
                     c.gpu,
-                    f"{c.gpu} throttled under sustained load",
+                    msg("pitfall.throttled", gpu=c.gpu),
                     c.advice,
                     "measured",
                     c.bench_id,
@@ -128,9 +134,14 @@ def bandwidth(dataset: Dataset, results: list[GpuResult], config: AnalysisConfig
                 Pitfall(
                     "bandwidth",
                     g,
-                    f"{g} is held back by memory bandwidth",
-                    f"measured efficiency {r.efficiency:.0%} vs the measured median {med_eff:.0%}, with "
-                    f"{ratio[g]:.1f} GB/s per bf16 TFLOPS vs a median {med_ratio:.1f}",
+                    msg("pitfall.bandwidth", gpu=g),
+                    msg(
+                        "pitfall.bandwidth_text",
+                        efficiency=r.efficiency,
+                        median=med_eff,
+                        ratio=ratio[g],
+                        median_ratio=med_ratio,
+                    ),
                     r.seconds.evidence,
                     r.seconds.source,
                 )
@@ -149,8 +160,10 @@ def catalogue_pitfalls(dataset: Dataset) -> list[Pitfall]:
                 Pitfall(
                     "laptop",
                     name,
-                    f"{name}: speed depends on the laptop's power limit",
-                    f"the same chip runs at the clock its power limit allows{f' (catalogue: {power:g} W)' if power else ''}; check the maker's TGP",
+                    msg("pitfall.laptop", gpu=name),
+                    msg("pitfall.laptop_text_power", power=power)
+                    if power
+                    else msg("pitfall.laptop_text"),
                     "reported",
                     src,
                 )
@@ -160,10 +173,10 @@ def catalogue_pitfalls(dataset: Dataset) -> list[Pitfall]:
                 Pitfall(
                     "no_bf16",
                     name,
-                    f"{name} has no bf16 tensor cores",
-                    f"{arch} lacks bf16; fp16 risks black images with Z-Image",
+                    msg("pitfall.no_bf16", gpu=name),
+                    msg("pitfall.no_bf16_text", arch=arch),
                     "reported",
-                    "catalogue architecture; NVIDIA architecture whitepapers",
+                    msg("pitfall.no_bf16_source"),
                 )
             )
         if arch == "Blackwell":
@@ -171,11 +184,10 @@ def catalogue_pitfalls(dataset: Dataset) -> list[Pitfall]:
                 Pitfall(
                     "cuda_12_8",
                     name,
-                    f"{name} needs a PyTorch build for CUDA 12.8 or newer",
-                    "Blackwell (sm_120) kernels ship only in CUDA 12.8+ builds (PyTorch 2.7 and "
-                    "later); a cu126 or older wheel fails with 'no kernel image is available'",
+                    msg("pitfall.cuda_12_8", gpu=name),
+                    msg("pitfall.cuda_12_8_text"),
                     "reported",
-                    "PyTorch 2.7 release notes (2025-04-23)",
+                    msg("pitfall.cuda_12_8_source"),
                 )
             )
     return out
@@ -197,13 +209,15 @@ def slow_disk(dataset: Dataset, config: AnalysisConfig) -> list[Pitfall]:
             & (probes["probe"] == "model_load_cold")
             & probes["value"].notna()
         ]
-        extra = f"; cold model load {float(cold['value'].iloc[0]):.0f} s" if not cold.empty else ""
+        read = float(p["value"])
         out.append(
             Pitfall(
                 "slow_disk",
                 text(p["gpu_name"]),
-                "a slow disk makes the first model load slow",
-                f"disk read {float(p['value']):.2f} GB/s{extra}",
+                msg("pitfall.slow_disk"),
+                msg("pitfall.slow_disk_cold", read=read, cold=float(cold["value"].iloc[0]))
+                if not cold.empty
+                else msg("pitfall.slow_disk_text", read=read),
                 "measured",
                 str(p["bench_id"]),
             )

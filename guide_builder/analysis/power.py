@@ -12,6 +12,7 @@ from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.results import Figure, GpuResult, PsuAdvice
 from guide_builder.analysis.rows import num, text
 from guide_builder.dataset import Dataset
+from guide_builder.messages import Message, msg
 
 
 def round_psu(raw_w: float, sizes: tuple[int, ...]) -> int:
@@ -28,13 +29,10 @@ def psu_raw_w(gpu_w: float, config: AnalysisConfig) -> float:
     ) / config.psu_target_load
 
 
-def _connector_note(connector: str) -> str:
+def _connector_note(connector: str) -> Message | str:
     c = connector.lower()
     if "12v-2x6" in c or "12vhpwr" in c or "16-pin" in c:
-        return (
-            f"{connector}: use the PSU's native 12V-2x6/12VHPWR cable (ATX 3.x), push it fully "
-            "home and avoid tight bends near the plug"
-        )
+        return msg("psu.connector_16pin", connector=connector)
     return connector
 
 
@@ -56,7 +54,7 @@ def psu_advice(
         if peak is None:
             if board is None:
                 continue
-            peak = Figure(board, "w", "estimated", "catalogue board power (no measured peak)")
+            peak = Figure(board, "w", "estimated", msg("psu.board_power"))
         raw = psu_raw_w(peak.value, config)
         out.append(
             PsuAdvice(

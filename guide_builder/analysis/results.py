@@ -1,13 +1,18 @@
 """Plain result types the analysis returns and the site renders.
 
 Every figure keeps its evidence level and where it came from, so a page can
-say "why" next to the number.
+say "why" next to the number. Prose the analysis writes (reasons, advice,
+estimate models) is a language-neutral :class:`~guide_builder.messages.Message`:
+``str()`` gives English, the site renders it in the page's language. Text
+copied from CSVs (bench ids, claim sources, price details) stays a plain str.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from guide_builder.messages import Message
 
 # measured_synthetic: our harness on the full-size architecture with random
 # weights (time, memory and power are real; image content is not).
@@ -21,8 +26,8 @@ class Figure:
     value: float | None
     unit: str  # "s", "gib", "w", "j", "c", "tflops", "gb_s", "cny", "pct", ...
     evidence: Evidence
-    source: str  # bench id(s), a claim's source title, or the estimate model in words
-    detail: str = ""  # e.g. "median of 12, IQR 0.03 s"
+    source: str | Message  # bench id(s) or a claim's source (str), or the estimate model
+    detail: str | Message = ""  # e.g. "median of 12, IQR 0.03 s"
     source_url: str = ""
 
 
@@ -35,7 +40,7 @@ class Floor:
     precision: str  # bf16 | fp16_acc16 | fp8 | int4
     peak_tflops_upper: float  # SMs x per-SM rate x maximum clock
     clock_mhz: float
-    clock_basis: str  # "NVML max SM clock on bench X" or "spec boost + 10 %"
+    clock_basis: Message  # "NVML max SM clock on bench X" or "spec boost + 10 %"
     tflop: float  # workload FLOPs (transformer forwards, plus encoder/decoder when known)
     floor_s: float
 
@@ -51,7 +56,7 @@ class Fit:
     needed_gib: float | None
     capacity_gib: float
     evidence: Evidence
-    reason: str
+    reason: Message
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ class Flag:
     grade: Literal[
         "impossible", "implausible", "contradicts_spec", "unverified", "plausible", "consistent"
     ]
-    reason: str  # in words, with the numbers
+    reason: Message  # in words, with the numbers
     needed_precision: str = ""  # the slowest precision fast enough for the claim, "" when none
     needed_tflops: float | None = None
 
@@ -118,7 +123,7 @@ class TierPick:
     runner_up: str | None
     seconds: Figure | None
     price_cny: Figure | None
-    reasons: tuple[str, ...]
+    reasons: tuple[Message, ...]
     psu_w: int | None = None
 
 
@@ -128,10 +133,10 @@ class Pitfall:
 
     kind: str  # oom | needs_offload | below_floor | throttling | bandwidth | laptop | slow_disk | no_bf16 | cuda_12_8
     gpu: str
-    title: str
-    evidence_text: str
+    title: Message
+    evidence_text: Message | str
     evidence: Evidence
-    source: str
+    source: str | Message  # bench ids or a claim's source (str); a named reference
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,7 @@ class PsuAdvice:
     target_load: float
     raw_w: float
     recommended_w: int
-    connector: str
+    connector: str | Message  # the catalogue's connector, with advice for 16-pin ones
 
 
 @dataclass(frozen=True)
@@ -161,7 +166,7 @@ class CoolingAdvice:
     time_to_throttle_s: float | None  # None when no throttling was seen
     clock_drop_pct: float | None
     throttle_reasons: tuple[str, ...]
-    advice: str
+    advice: Message
 
 
 @dataclass(frozen=True)
@@ -178,7 +183,7 @@ class PcieAdvice:
     load_cold_s: float | None
     load_warm_s: float | None
     disk_read_gb_s: float | None
-    advice: str
+    advice: Message
 
 
 @dataclass(frozen=True)
@@ -220,4 +225,4 @@ class Analysis:
     # The ROI formulas' inputs as plain data (JSON-able) for the site's calculator.
     roi_model: dict[str, Any] = field(default_factory=dict)
     # Catalogued cards no tier may pick, each with the reason ("RTX X: no CNY price ...").
-    tier_exclusions: list[str] = field(default_factory=list)
+    tier_exclusions: list[Message] = field(default_factory=list)

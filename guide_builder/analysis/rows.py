@@ -8,6 +8,7 @@ import pandas as pd
 
 from guide_builder.analysis.results import Evidence, Figure
 from guide_builder.dataset import Dataset
+from guide_builder.messages import msg, word
 
 
 def num(value) -> float | None:
@@ -68,7 +69,11 @@ def price_figure(dataset: Dataset, gpu: str) -> Figure | None:
         return None
     kind = text(row.get("price_cny_kind"))
     date = text(row.get("price_cny_date"))
-    detail = ", ".join(x for x in (kind, date) if x)
+    detail = (
+        msg("price.detail", kind=word("price_kind", kind), date=date)
+        if kind and date
+        else (word("price_kind", kind) if kind else date)
+    )
     return Figure(
         num(row["price_cny"]), "cny", "reported", text(row.get("price_cny_source")), detail
     )

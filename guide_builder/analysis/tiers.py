@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.results import Figure, Fit, GpuResult, PsuAdvice, TierPick
 from guide_builder.dataset import Dataset
+from guide_builder.messages import Message, msg, word
 
 TIERS = ("entry", "balanced", "future_proof")
 _MEASURED = ("measured", "measured_synthetic")
@@ -61,29 +62,39 @@ def best_result(
 
 def candidates(
     dataset: Dataset, results: list[GpuResult], fits: list[Fit], config: AnalysisConfig
-) -> tuple[list[Candidate], list[str]]:
+) -> tuple[list[Candidate], list[Message]]:
     """Cards a tier may pick, and why every other catalogued card was left out."""
     workload = config.reference_workload
     fit_of = {f.gpu: f for f in fits if f.workload == workload}
     out: list[Candidate] = []
-    excluded: list[str] = []
+    excluded: list[Message] = []
     for _, row in dataset.gpus.iterrows():
         gpu = row["name"]
         fit = fit_of.get(gpu)
         result = best_result(results, gpu, workload, fit)
         price = next((r.price_cny for r in results if r.gpu == gpu and r.price_cny), None)
         if row["form_factor"] not in config.tier_form_factors:
-            excluded.append(f"{gpu}: {row['form_factor']} card, not picked for a tier")
+            form = word("form", str(row["form_factor"]))
+            excluded.append(msg("tier.excluded_form", gpu=gpu, form_factor=form))
         elif fit is None or fit.verdict == "cannot_run":
+            reason = fit.reason if fit else msg("tier.no_fit")
             excluded.append(
-                f"{gpu}: cannot run {workload} ({fit.reason if fit else 'no fit computed'})"
+                msg("tier.excluded_cannot_run", gpu=gpu, workload=workload, reason=reason)
             )
         elif fit.variant not in config.tier_variants:
-            excluded.append(f"{gpu}: runs {workload} only with {fit.variant} ({fit.reason})")
+            excluded.append(
+                msg(
+                    "tier.excluded_variant",
+                    gpu=gpu,
+                    workload=workload,
+                    variant=fit.variant,
+                    reason=fit.reason,
+                )
+            )
         elif result is None:
-            excluded.append(f"{gpu}: no measured or estimated time for {workload}")
+            excluded.append(msg("tier.excluded_no_time", gpu=gpu, workload=workload))
         elif price is None or not price.value:
-            excluded.append(f"{gpu}: no CNY price in the catalogue (add one with its source)")
+            excluded.append(msg("tier.excluded_no_price", gpu=gpu))
         else:
             out.append(Candidate(gpu, result, fit, price))
     return out, excluded
@@ -120,18 +131,36 @@ def rank(pool: list[Candidate], first: str, tolerance: float) -> list[Candidate]
 
 def _reasons(
     c: Candidate, ordered: list[Candidate], tier: str, first: str, config: AnalysisConfig
-) -> tuple[str, ...]:
+) -> tuple[Message, ...]:
     lo, hi = band(config, tier)
-    bounds = f"above ¥{lo:,.0f}" if hi is None else f"¥{lo or 0:,.0f}-{hi:,.0f}"
+    bounds = (
+        msg("tier.bounds_above", lo=lo)
+        if hi is None
+        else msg("tier.bounds_range", lo=lo or 0, hi=hi)
+    )
     ev = c.result.seconds.evidence
-    key_words = "fastest" if first == "seconds" else "most images per hour per ¥1,000"
     reasons = [
-        f"{key_words} of {len(ordered)} card(s) priced {bounds} that run {config.reference_workload}",
-        f"{c.seconds:.2f} s per image ({ev}; {c.result.seconds.source})",
-        f"{c.perf_per_kcny:.1f} images per hour per ¥1,000 at ¥{c.price.value:,.0f} ({c.price.detail or 'price'})",
-        "fits as is"
+        msg(
+            "tier.fastest" if first == "seconds" else "tier.most_per_cny",
+            n=len(ordered),
+            bounds=bounds,
+            workload=config.reference_workload,
+        ),
+        msg(
+            "tier.seconds",
+            seconds=c.seconds,
+            evidence=msg("level." + ev),
+            source=c.result.seconds.source,
+        ),
+        msg(
+            "tier.perf",
+            perf=c.perf_per_kcny,
+            price=c.price.value,
+            detail=c.price.detail or msg("tier.price_word"),
+        ),
+        msg("tier.fits_as_is")
         if c.fit.verdict == "fits"
-        else f"needs the {c.fit.variant} variant ({c.fit.reason})",
+        else msg("tier.needs_variant", variant=c.fit.variant, reason=c.fit.reason),
     ]
     tied = [
         o
@@ -140,9 +169,7 @@ def _reasons(
     ]
     if tied:
         names = ", ".join(o.gpu for o in tied)
-        reasons.append(
-            f"tied with {names} within {config.tie_tolerance:.0%}; chosen on the other key, then price"
-        )
+        reasons.append(msg("tier.tied", names=names, tolerance=config.tie_tolerance))
     return tuple(reasons)
 
 
@@ -167,7 +194,7 @@ def tiers(
                     None,
                     None,
                     None,
-                    ("no card priced in this band can run the workload",),
+                    (msg("tier.none_in_band"),),
                 )
             )
             continue

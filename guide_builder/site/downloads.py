@@ -56,7 +56,7 @@ def results_frame(results: list[GpuResult]) -> pd.DataFrame:
             "workload": r.workload,
             "variant": r.variant,
             "evidence": r.seconds.evidence,
-            "source": r.seconds.source,
+            "source": str(r.seconds.source),  # English: the downloads are shared by both languages
             "median_s": r.seconds.value,
             "p90_s": r.p90_s,
             "iqr_s": r.iqr_s,

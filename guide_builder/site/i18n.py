@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from guide_builder.analysis.results import Figure
+from guide_builder.messages import Message, render
 
 DEFAULT_LANGUAGES = ("zh", "en")
 
@@ -56,7 +57,12 @@ class Catalogue:
             text = self.strings[key]
         except KeyError:
             raise KeyError(f"no '{key}' in the {self.lang} string catalogue") from None
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        # The analysis's prose among the values is said in this language too.
+        return text.format(
+            **{k: render(v, self.lang) if isinstance(v, Message) else v for k, v in values.items()}
+        )
 
     def has(self, key: str) -> bool:
         return key in self.strings
@@ -95,4 +101,8 @@ class Catalogue:
         """The evidence level in words: measured, measured (synthetic weights), reported by, estimated from."""
         if fig is None:
             return ""
-        return self.t("evidence_words." + fig.evidence, source=fig.source or "?")
+        return self.t("evidence_words." + fig.evidence, source=self.text(fig.source) or "?")
+
+    def text(self, value: Any) -> str:
+        """A Message (the analysis's prose) in this language; any other value as str."""
+        return render(value, self.lang)

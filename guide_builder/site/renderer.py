@@ -7,7 +7,10 @@ Templates live in ``guide_builder/site/templates``; a user folder given as
 
 Every ``{{ expression }}`` in a template is escaped as literal Markdown text by
 the environment's ``finalize`` unless a filter already returned ``Markup``:
-safe by default, because most strings come from CSVs.
+safe by default, because most strings come from CSVs. The analysis's prose is
+language-neutral (:class:`~guide_builder.messages.Message`): ``finalize`` and the
+escaping filters render it in the page's language first, then escape the text,
+CSV-derived parameters (GPU names, sources) included.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from markupsafe import Markup
 
 from guide_builder.analysis.results import Analysis, Figure
 from guide_builder.dataset import Dataset
+from guide_builder.messages import Message, render
 from guide_builder.site import charts
 from guide_builder.site.downloads import downloads
 from guide_builder.site.escape import (
@@ -123,18 +127,18 @@ class Renderer:
         self.env = jinja2.Environment(
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=False,  # output is Markdown: finalize escapes for Markdown instead
-            finalize=markdown_text,
+            finalize=_finalize,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
         self.env.filters.update(
-            attr=html_attr,  # inside a raw-HTML attribute
-            html=html_text,  # inside a raw-HTML element
+            attr=_localised(html_attr),  # inside a raw-HTML attribute
+            html=_localised(html_text),  # inside a raw-HTML element
             json_attr=json_attr,  # JSON inside a data- attribute
-            md=markdown_text,
-            title_meta=title_meta,  # YAML front matter title
+            md=_localised(markdown_text),
+            title_meta=_localised(title_meta),  # YAML front matter title
         )
 
     # ------------------------------------------------------------------
@@ -225,6 +229,31 @@ class Renderer:
         for path, source in static_files().items():
             put(out / path, source.read_bytes())
         return written
+
+
+def _in_language(context: jinja2.runtime.Context, value: Any) -> Any:
+    """A Message as text in the page's language (English where a template has no `lang`)."""
+    if isinstance(value, Message):
+        return render(value, context.get("lang") or "en")
+    return value
+
+
+@jinja2.pass_context
+def _finalize(context: jinja2.runtime.Context, value: Any) -> Markup:
+    """Every expression: a Message rendered in the page's language, then escaped."""
+    return markdown_text(_in_language(context, value))
+
+
+def _localised(escape: Callable[[Any], Markup]) -> Callable[..., Markup]:
+    """An escaping filter that renders a Message in the page's language before escaping."""
+
+    @jinja2.pass_context
+    def filter_(context: jinja2.runtime.Context, value: Any) -> Markup:
+        return escape(_in_language(context, value))
+
+    filter_.__name__ = escape.__name__
+    filter_.__doc__ = escape.__doc__
+    return filter_
 
 
 def _other_root(current: str, other: str, rendered: Rendered) -> str:

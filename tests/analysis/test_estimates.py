@@ -135,7 +135,7 @@ def test_sequential_offload_only_card_is_never_a_tier_pick(tree):
     assert eight.seconds.value == pytest.approx(400 / 128 / 0.5 + gb / 20)
     assert next(t for t in a.tiers if t.tier == "entry").gpu == "Big"
     assert any(
-        x.startswith("Eight: runs zimage-turbo-1024 only with sequential_offload")
+        str(x).startswith("Eight: runs zimage-turbo-1024 only with sequential_offload")
         for x in a.tier_exclusions
     )
 

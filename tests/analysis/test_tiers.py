@@ -49,7 +49,7 @@ def test_bands_ties_and_exclusions(tree):
     fp = tier(a, "future_proof")
     assert (fp.gpu, fp.runner_up) == ("G", "F")  # 1.9 s vs 2.0 s: 5 % apart, fastest wins
     assert fp.psu_w == 750  # board 300 W: (300 x 1.2 + 150 + 75) / 0.8 = 731 -> 750
-    excluded = " | ".join(a.tier_exclusions)
+    excluded = " | ".join(map(str, a.tier_exclusions))
     assert "D: cannot run" in excluded and "E: no CNY price" in excluded and "L: laptop" in excluded
     assert all(t.gpu not in ("D", "E", "L") for t in a.tiers)
 
