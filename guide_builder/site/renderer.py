@@ -313,6 +313,21 @@ class _Helpers:
             f'<small class="gb-evidence">{markdown_text(self.cat.evidence(fig))}</small>'
         )
 
+    def fig_short(self, fig: Figure | None, digits: int = 1) -> Markup:
+        """Value with its evidence level in one word; the full provenance in a tooltip.
+
+        For the short answer (the home page), where the estimate model in words
+        would drown the table; the tiers and results pages carry it in full.
+        """
+        if fig is None or fig.value is None:
+            return Markup("—")
+        level = self.cat.t("evidence." + fig.evidence)
+        return Markup(
+            f"{markdown_text(self.cat.figure(fig, digits))} "
+            f'<small class="gb-evidence" title="{html_attr(self.cat.evidence(fig))}">'
+            f"{markdown_text(level)}</small>"
+        )
+
     def short_price(self, fig: Figure | None, gpu: str) -> str:
         """¥ price / US MSRP, for wide tables."""
         text = self.cat.cny(fig.value if fig else None)
