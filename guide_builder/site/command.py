@@ -39,14 +39,14 @@ def run(
     "--data",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Measurements root (default: the plugin's `data` option, else ./measurements).",
+    help="Measurements root (default: the plugin's `data_dir` option, else ./measurements).",
 )
 @click.option(
     "--config",
     "config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="mkdocs.yml whose guide-builder options (data, analysis, languages) to use.",
+    help="mkdocs.yml whose guide-builder options (data_dir, analysis, languages) to use.",
 )
 @click.option(
     "--templates-dir",
