@@ -88,7 +88,12 @@ def word(group: str, value: str) -> Message | str:
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     """The flat {key: format string} catalogue of a language."""
-    path = resources.files("guide_builder") / "messages" / f"{lang}.yml"
+    return load_flat_yaml("guide_builder", f"messages/{lang}.yml")
+
+
+def load_flat_yaml(package: str, name: str) -> dict[str, str]:
+    """A nested YAML catalogue shipped in a package, as {"a.b.c": text}."""
+    path = resources.files(package).joinpath(*name.split("/"))
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return _flatten(data)
 

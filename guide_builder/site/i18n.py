@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from guide_builder.analysis.results import Figure
-from guide_builder.messages import Message, render
+from guide_builder.messages import Message, load_flat_yaml, render
 
 DEFAULT_LANGUAGES = ("zh", "en")
 
@@ -28,19 +28,7 @@ _UNITS = {
 @cache
 def load_strings(lang: str) -> dict[str, str]:
     """The flat {key: text} catalogue of a language (guide_builder/site/i18n/<lang>.yml)."""
-    path = resources.files("guide_builder.site") / "i18n" / f"{lang}.yml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return _flatten(data)
-
-
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            out.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = str(value)
-    return out
+    return load_flat_yaml("guide_builder.site", f"i18n/{lang}.yml")
 
 
 class Catalogue:
