@@ -74,9 +74,9 @@ def price_figure(dataset: Dataset, gpu: str) -> Figure | None:
         if kind and date
         else (word("price_kind", kind) if kind else date)
     )
-    return Figure(
-        num(row["price_cny"]), "cny", "reported", text(row.get("price_cny_source")), detail
-    )
+    # a price converted from USD at a stated rate is our computation, not anyone's report
+    evidence = "estimated" if kind == "converted" else "reported"
+    return Figure(num(row["price_cny"]), "cny", evidence, text(row.get("price_cny_source")), detail)
 
 
 def workload_names(dataset: Dataset, reference: str) -> list[str]:
