@@ -73,14 +73,10 @@ class AnalysisConfig(BaseModel):
         "(see psu_transient_source for the derivation).",
     )
     psu_transient_source: str = Field(
-        "Intel ATX Version 3.0/3.1 Multi Rail Desktop Platform Power Supply Design Guide: "
-        "a PCIe add-in card may step from 100 % to 300 % of its power (Table 4-3, 12V3/4 rails, "
-        "per PCIe CEM 5.x), and an ATX 3.x PSU must carry 200 % of its rating for 100 µs "
-        "(180 % for 1 ms, 160 % for 10 ms, 120 % for 100 ms). With the PSU sized at a 0.8 "
-        "target load, 2 x (1.2 x GPU + rest) / 0.8 >= 3 x GPU + rest, so a factor of 1.2 keeps "
-        "a 300 % GPU excursion within the PSU's 100 µs tolerance. Older (ATX 2.x) PSUs have no "
-        "such rule: size them larger.",
-        description="Where the transient factor comes from, shown on the power page.",
+        "",
+        description="Where the transient factor comes from, shown on the power page. Empty: "
+        "the built-in derivation from the Intel ATX 3.0/3.1 PSU design guide (in the page's "
+        "language, with this config's factor and target load); set it when you change the factor.",
     )
     cpu_w: float = Field(150, ge=0, description="CPU power allowance (W) in the PSU formula.")
     platform_w: float = Field(

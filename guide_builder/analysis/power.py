@@ -61,7 +61,7 @@ def psu_advice(
                 gpu=name,
                 gpu_peak_w=peak,
                 transient_factor=config.psu_transient_factor,
-                transient_source=config.psu_transient_source,
+                transient_source=transient_source(config),
                 cpu_w=config.cpu_w,
                 platform_w=config.platform_w,
                 target_load=config.psu_target_load,
@@ -71,3 +71,12 @@ def psu_advice(
             )
         )
     return out
+
+
+def transient_source(config: AnalysisConfig) -> Message | str:
+    """The configured source text, or the built-in ATX 3.x derivation for this factor and load."""
+    if config.psu_transient_source:
+        return config.psu_transient_source
+    return msg(
+        "psu.transient_source", factor=config.psu_transient_factor, load=config.psu_target_load
+    )

@@ -146,7 +146,7 @@ class PsuAdvice:
     gpu: str
     gpu_peak_w: Figure  # measured instantaneous peak, or board power (estimated)
     transient_factor: float
-    transient_source: str
+    transient_source: Message | str
     cpu_w: float
     platform_w: float
     target_load: float

@@ -25,6 +25,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from guide_builder.analysis.power import transient_source
 from guide_builder.analysis.results import Analysis, Figure
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, render
@@ -327,6 +328,10 @@ class _Helpers:
             f'<small class="gb-evidence" title="{html_attr(self.cat.evidence(fig))}">'
             f"{markdown_text(level)}</small>"
         )
+
+    def transient_source(self, config: Any) -> str:
+        """The PSU transient factor's source, in this page's language."""
+        return self.cat.text(transient_source(config))
 
     def short_price(self, fig: Figure | None, gpu: str) -> str:
         """¥ price / US MSRP, for wide tables."""

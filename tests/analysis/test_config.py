@@ -7,6 +7,8 @@ import pytest
 import yaml
 
 from guide_builder.analysis import AnalysisConfig
+from guide_builder.analysis.power import transient_source
+from guide_builder.messages import render
 
 
 def test_every_field_has_a_default_and_a_description():
@@ -23,7 +25,10 @@ def test_defaults_from_the_design():
     assert (c.platform_w, c.psu_target_load) == (75, 0.8)
     assert c.psu_sizes_w == (550, 650, 750, 850, 1000, 1200, 1600)
     assert c.spread_warn_ratio == 0.05 and c.reference_workload == "zimage-turbo-1024"
-    assert "ATX" in c.psu_transient_source and "100 µs" in c.psu_transient_source
+    # the default source is the built-in ATX 3.x derivation, in the page's language
+    source = transient_source(c)
+    assert "ATX" in str(source) and "100 µs" in str(source)
+    assert "ATX" in render(source, "zh") and "100 微秒" in render(source, "zh")
 
 
 def test_yaml_mapping_validates_and_typos_fail():
