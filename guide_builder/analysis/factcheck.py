@@ -141,9 +141,11 @@ def _spec(value: float, spec: float | None, what: str, unit: str, config: Analys
     if off > config.spec_tolerance:
         return Flag(
             "contradicts_spec",
-            msg("spec.contradicts", value=value, unit=unit, spec=spec, off=off),
+            msg("spec.contradicts", value=value, unit=word("unit", unit), spec=spec, off=off),
         )
-    return Flag("consistent", msg("spec.consistent", value=value, unit=unit, spec=spec))
+    return Flag(
+        "consistent", msg("spec.consistent", value=value, unit=word("unit", unit), spec=spec)
+    )
 
 
 def _other(row, gpu, arch, value, workload, fits, measured, config) -> Flag:
@@ -183,7 +185,12 @@ def _other(row, gpu, arch, value, workload, fits, measured, config) -> Flag:
         )
         return Flag(
             "unverified",
-            msg("check.vram_claim", value=value, unit=text(row.get("unit")), context=ctx),
+            msg(
+                "check.vram_claim",
+                value=value,
+                unit=word("unit", text(row.get("unit"))),
+                context=ctx,
+            ),
         )
     return Flag(
         "unverified",

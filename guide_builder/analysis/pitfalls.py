@@ -8,7 +8,7 @@ from guide_builder.analysis.results import CoolingAdvice, FactCheck, Fit, GpuRes
 from guide_builder.analysis.rows import gpu_runs, num, text
 from guide_builder.catalog import PER_SM_RATES
 from guide_builder.dataset import Dataset
-from guide_builder.messages import msg
+from guide_builder.messages import msg, word
 
 
 def fit_pitfalls(fits: list[Fit], config: AnalysisConfig) -> list[Pitfall]:
@@ -74,7 +74,7 @@ def below_floor(checks: list[FactCheck]) -> list[Pitfall]:
         Pitfall(
             "below_floor",
             c.gpu,
-            msg("pitfall.below_floor", value=c.value, unit=c.unit, gpu=c.gpu),
+            msg("pitfall.below_floor", value=c.value, unit=word("unit", c.unit), gpu=c.gpu),
             c.flag.reason,
             "reported",
             c.source,
