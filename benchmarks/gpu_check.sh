@@ -14,7 +14,10 @@
 # tree (the device tool's `carry: ["wheels"]`). For the device's Python 3.12:
 #   python -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
 #     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d wheels \
-#     diffusers==0.42.1 pydantic pydantic_core annotated-types typing-inspection importlib_metadata
+#     diffusers==0.42.1 pydantic pydantic_core annotated-types typing-inspection importlib_metadata \
+#     'typing_extensions>=4.16'
+# (pydantic 2.14 / pydantic_core 2.50 require typing_extensions >= 4.16; the image's own version is
+# unknown, and a newer one on PYTHONPATH is backward compatible for torch and the rest.)
 # Commit the bench it writes: it is measured data for that card (synthetic weights).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +30,9 @@ if ! "$PY" -c "import diffusers, pydantic" 2>/dev/null; then
   export PYTHONPATH=/tmp/gb-site
 fi
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+# fail in seconds with the reason (a missing or too old dependency), not midway through the run
+"$PY" -c "import diffusers, pydantic, typing_extensions, guide_builder.measure.command as c; print('diffusers', diffusers.__version__, 'pydantic', pydantic.VERSION)" \
+  || { echo "cannot import the harness with $PY (see above)" >&2; exit 2; }
 
 OUT_DIR=${OUT:-measurements/benches}
 if [ -n "${CPU_DRY_RUN:-}" ]; then
@@ -46,16 +52,19 @@ LOG="$OUT_DIR/gpu_check.log"
 nvidia-smi --query-gpu=index,name,uuid,driver_version,power.limit,pcie.link.gen.max --format=csv 2>&1 | tee -a "$LOG" || true
 
 # The runs stream into runs.csv as they happen (probes first); SIGINT at the time limit still
-# leaves valid, resumable files (status "interrupted").
+# leaves valid, resumable files (status "interrupted"); -k: a parent that does not stop within
+# 30 s of the SIGINT is killed, so the device's time limit is never what ends the script.
 set +e
-timeout -s INT 225 "$PY" -c "from guide_builder.measure.command import measure_command; measure_command()" \
+timeout -s INT -k 30 225 "$PY" -c "from guide_builder.measure.command import measure_command; measure_command()" \
   "${SUITE[@]}" --workloads zimage-turbo-1024 --warmup 1 --min-iterations 3 --min-seconds 0 \
   --stability 3 --out "$OUT_DIR" --bench-id "$BENCH_ID" \
   --note "benchmarks/gpu_check.sh: synthetic weights; capped rows emulate smaller cards (memory only)" \
   2>&1 | tee -a "$LOG"
 status=${PIPESTATUS[0]}
-set -e
 echo "measure exit status: $status" | tee -a "$LOG"
+
+# errexit stays off: with pipefail a failed validation would otherwise end the script at once,
+# before its verdict picks the exit status below
 
 "$PY" -c "
 import sys

@@ -14,6 +14,14 @@ GIB = 2**30
 FI_MEMORY_TEMP = 82  # NVML_FI_DEV_MEMORY_TEMP
 FI_POWER_INSTANT = 186  # NVML_FI_DEV_POWER_INSTANT (mW)
 SUCCESS = 0
+# newest name first, then the one older drivers export (same arguments, same meaning): a
+# driver before R535 has no ...ClocksEventReasons symbol, and nvidia-ml-py marks
+# nvmlDeviceGetTemperature "will be removed in CUDA 14.0" in favour of ...TemperatureV
+CLOCK_REASON_FNS = (
+    "nvmlDeviceGetCurrentClocksEventReasons",
+    "nvmlDeviceGetCurrentClocksThrottleReasons",
+)
+TEMPERATURE_FNS = ("nvmlDeviceGetTemperature", "nvmlDeviceGetTemperatureV")
 # clock-event reason bits that mean the card slowed itself down (FACTS.md)
 THROTTLE_BITS = {
     "sw_power_cap": 0x4,
@@ -49,6 +57,14 @@ class Nvml:
             return convert(getattr(self.lib, fn_name)(*args))
         except Exception:
             return None
+
+    def read_first(self, fn_names: tuple[str, ...], *args: Any, convert=lambda v: v) -> Any:
+        """The first of `fn_names` that reads (a name the driver's NVML lacks is skipped)."""
+        for name in fn_names:
+            value = self.read(name, *args, convert=convert)
+            if value is not None:
+                return value
+        return None
 
     def count(self) -> int:
         return self.read("nvmlDeviceGetCount") or 0
@@ -104,15 +120,13 @@ class Nvml:
             if f[FI_POWER_INSTANT] is not None
             else None,
             "energy_j": self.energy_j(handle),
-            "gpu_temp_c": self.read("nvmlDeviceGetTemperature", handle, 0, convert=float),
+            "gpu_temp_c": self.read_first(TEMPERATURE_FNS, handle, 0, convert=float),
             "mem_temp_c": f[FI_MEMORY_TEMP],
             "sm_clock_mhz": self.read("nvmlDeviceGetClockInfo", handle, 1, convert=float),
             "mem_clock_mhz": self.read("nvmlDeviceGetClockInfo", handle, 2, convert=float),
             "gpu_util_pct": float(util.gpu) if util is not None else None,
             "mem_used_gib": mem.used / GIB if mem is not None else None,
-            "clock_event_reasons": self.read(
-                "nvmlDeviceGetCurrentClocksEventReasons", handle, convert=int
-            ),
+            "clock_event_reasons": self.read_first(CLOCK_REASON_FNS, handle, convert=int),
         }
 
     def energy_j(self, handle: Any) -> float | None:

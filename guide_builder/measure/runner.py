@@ -180,20 +180,25 @@ class Runner:
             while not finished:
                 if self.stop.is_set():
                     raise StopRequested
+                # checked before every read, not only when the pipe is quiet: telemetry keeps it busy
+                # imports and CUDA start-up get a generous allowance before the first message
+                limit = self.cfg.worker_timeout_s
+                if not heard:
+                    limit = max(limit, STARTUP_S)
+                if time.monotonic() - last > limit:
+                    hung = True
+                    break
                 if not receiver.poll(0.2):
-                    # imports and CUDA start-up get a generous allowance before the first message
-                    limit = self.cfg.worker_timeout_s
-                    if not heard:
-                        limit = max(limit, STARTUP_S)
-                    if time.monotonic() - last > limit:
-                        hung = True
-                        break
                     continue
                 try:
                     kind, payload = receiver.recv()
                 except (EOFError, OSError):
                     break  # the worker is gone
-                heard, last = True, time.monotonic()
+                heard = True
+                if kind != "telemetry":
+                    # the sampler thread streams telemetry (10 Hz, on a GPU only) even while the
+                    # main thread hangs: it is a sign of life, not of progress, or no hang is caught
+                    last = time.monotonic()
                 self._handle(bench, kind, payload, progress)
                 finished = kind in ("done", "restart")
         finally:

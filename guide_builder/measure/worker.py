@@ -148,20 +148,27 @@ class Worker:
         except Exception as exc:  # OOM, CUDA errors, anything a workload raises
             failure = exc
         # references to the failed frame's tensors are dropped here, outside the except block,
-        # so gc + empty_cache can actually return the memory before the next configuration
-        if maker is not None:
-            maker.close()
-        del maker, pipe
-        gc.collect()
-        self.device.empty_cache()
+        # so gc + empty_cache can actually return the memory before the next configuration.
+        # The exception's traceback holds those frames (the pipeline, the activations) too: keep
+        # only its text, or the memory stays allocated and inflates the next configuration's peak
+        status = error = None
+        poisoned = False
         if failure is not None:
             status = "oom" if self.device.is_oom(failure) else "error"
-            self._emit_row(base, self.phase, status=status, error=describe_exception(failure))
+            error = describe_exception(failure)
+            poisoned = "CUDA error" in str(failure)
+        if maker is not None:
+            maker.close()
+        del maker, pipe, failure
+        gc.collect()
+        self.device.empty_cache()
+        if status is not None:
+            self._emit_row(base, self.phase, status=status, error=error)
         self.device.set_memory_cap(None)
         self.emit("end_config", key)
-        if failure is not None and "CUDA error" in str(failure):
+        if poisoned:
             # a CUDA error poisons the process: ask the parent for a fresh one for the rest
-            self.emit("restart", describe_exception(failure))
+            self.emit("restart", error)
             raise SystemExit(0)
 
     def _prepare(self, w, v, size, cap):

@@ -131,3 +131,48 @@ def test_sampler_aggregates_a_run():
     assert stats["clock_event_reasons"] == 0x4 and stats["mem_temp_max_c"] is None
     assert stats["nvml_memory_used_gib"] == 12.0
     assert got[0]["run_index"] == 7 and got[0]["phase"] == "memory" and got[0]["energy_j"] == 0.0
+
+
+def test_names_constants_and_field_structs_match_the_installed_pynvml():
+    """The GPU-only reads, checked against nvidia-ml-py itself: every function the harness calls
+    exists, the numeric constants it hard-codes are pynvml's, and the field decoder reads the real
+    ctypes `c_nvmlFieldValue_t` (value union by `valueType`, one `nvmlReturn` per field)."""
+    import re
+    from pathlib import Path
+
+    import pytest
+
+    pynvml = pytest.importorskip("pynvml")
+    from guide_builder.measure import nvml as wrapper
+
+    src = Path(wrapper.__file__).parent
+    called = set()
+    for name in ("nvml.py", "probes.py", "telemetry.py", "discovery.py", "worker.py"):
+        called |= set(re.findall(r'"(nvml[A-Z]\w+)"', (src / name).read_text()))
+    assert len(called) > 15
+    assert sorted(n for n in called if not callable(getattr(pynvml, n, None))) == []
+    assert wrapper.FI_MEMORY_TEMP == pynvml.NVML_FI_DEV_MEMORY_TEMP
+    assert wrapper.FI_POWER_INSTANT == pynvml.NVML_FI_DEV_POWER_INSTANT
+    assert wrapper.SUCCESS == pynvml.NVML_SUCCESS
+    assert (pynvml.NVML_TEMPERATURE_GPU, pynvml.NVML_CLOCK_SM, pynvml.NVML_CLOCK_MEM) == (0, 1, 2)
+
+    values = (pynvml.c_nvmlFieldValue_t * 3)()
+    values[0].valueType, values[0].value.uiVal = pynvml.NVML_VALUE_TYPE_UNSIGNED_INT, 412345
+    values[1].nvmlReturn = pynvml.NVML_ERROR_NOT_SUPPORTED
+    values[2].valueType, values[2].value.dVal = pynvml.NVML_VALUE_TYPE_DOUBLE, 71.5
+    module = fake_nvml(set())
+    module.nvmlDeviceGetFieldValues = lambda handle, ids: values
+    got = Nvml(module).fields("h0", [wrapper.FI_POWER_INSTANT, wrapper.FI_MEMORY_TEMP, 999])
+    assert got == {wrapper.FI_POWER_INSTANT: 412345.0, wrapper.FI_MEMORY_TEMP: None, 999: 71.5}
+    ull = pynvml.c_nvmlFieldValue_t()
+    ull.valueType, ull.value.ullVal = pynvml.NVML_VALUE_TYPE_UNSIGNED_LONG_LONG, 2**40
+    assert wrapper._field_value(ull) == float(2**40)
+
+
+def test_an_older_driver_still_reports_clock_reasons_and_temperature():
+    """A driver before R535 lacks ...ClocksEventReasons; a CUDA 14 one may lack ...Temperature."""
+    module = fake_nvml({"nvmlDeviceGetCurrentClocksEventReasons", "nvmlDeviceGetTemperature"})
+    module.nvmlDeviceGetCurrentClocksThrottleReasons = lambda handle: 0x24
+    module.nvmlDeviceGetTemperatureV = lambda handle, sensor: 66
+    s = Nvml(module).sample("h0")
+    assert s["clock_event_reasons"] == 0x24 and s["gpu_temp_c"] == 66.0

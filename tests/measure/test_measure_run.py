@@ -190,3 +190,58 @@ def test_existing_bench_needs_resume(tmp_path):
     (tmp_path / "b" / "runs.csv").write_text("bench_id\n")
     res = measure(tmp_path, *FAST)
     assert res.returncode != 0 and "--resume" in res.stderr
+
+
+def test_a_failed_configuration_frees_its_pipeline_before_empty_cache(monkeypatch):
+    """The exception's traceback holds the failed frames: the pipeline must be gone when the
+    cache is emptied, or on a GPU its memory stays reserved into the next configuration."""
+    import types
+    import weakref
+
+    import torch
+
+    import guide_builder.measure.zimage  # noqa: F401 - registers the workloads
+    from guide_builder.measure import variants
+    from guide_builder.measure.config import MeasureConfig
+    from guide_builder.measure.device import CpuDevice
+    from guide_builder.measure.discovery import Target
+    from guide_builder.measure.nvml import Nvml
+    from guide_builder.measure.telemetry import Sampler
+    from guide_builder.measure.timing import Timer
+    from guide_builder.measure.worker import Worker
+
+    pipes = []
+
+    def prepare(pipe, family, workload, device):
+        pipes.append(weakref.ref(pipe))
+
+        def boom(module, args):
+            raise RuntimeError("boom in a forward")
+
+        pipe.transformer.register_forward_pre_hook(boom)
+        return {}
+
+    monkeypatch.setitem(variants.VARIANTS, "_boom", variants.Variant("_boom", "raises", prepare))
+    cfg = MeasureConfig(device="cpu", weights="tiny", workloads=["zimage-turbo-1024"])
+    sent = []
+    w = Worker(
+        {
+            "config": cfg.to_dict(),
+            "target": Target("cpu").job_view(),
+            "bench_id": "b",
+            "next_run_index": 0,
+        },
+        sent.append,
+    )
+    alive_at_empty_cache = []
+    w.torch, w.device, w.handle = torch, CpuDevice(), None
+    w.device.empty_cache = lambda: alive_at_empty_cache.append(pipes[0]() is not None)
+    w.timer = Timer(w.device)
+    w.nvml = Nvml(types.SimpleNamespace())  # no NVML
+    w.sampler = Sampler(w.nvml, None, "b", sent.append)
+    w.run_configuration(
+        {"key": "k", "workload": "zimage-turbo-1024", "variant": "_boom", "cap": None, "done": {}}
+    )
+    (row,) = [p for kind, p in sent if kind == "run"]
+    assert row["status"] == "error" and "boom" in row["error"]
+    assert alive_at_empty_cache == [False]

@@ -168,3 +168,32 @@ def test_spread_and_warning():
     rows = [dict(row, total_s=str(t)) for t in (1.0, 1.2, 1.5, 2.0)]
     text = summary.render(rows)
     assert "WARNING cpu w plain: IQR is" in text and "1.350" in text
+
+
+def _hung_but_sampling(job, conn):
+    """A worker whose main thread is stuck while its telemetry thread still streams (as on a GPU)."""
+    import time
+
+    conn.send(("env", {}))
+    conn.send(("begin", {"key": "k", "phase": "first"}))
+    for _ in range(400):  # 20 s at most: the test fails instead of hanging when unnoticed
+        conn.send(("telemetry", {"gpu_index": 0}))
+        time.sleep(0.05)
+
+
+def test_telemetry_is_not_progress_a_hang_is_still_caught(monkeypatch):
+    import multiprocessing
+    import time
+    import types
+
+    from guide_builder.measure import runner
+
+    monkeypatch.setattr(runner.worker, "main", _hung_but_sampling)
+    r = runner.Runner(MeasureConfig(worker_timeout_s=1.0))
+    r.ctx = multiprocessing.get_context("fork")  # the child keeps the patched entry point
+    fake_bench = types.SimpleNamespace(telemetry=[], meta={}, save=lambda: None)
+    progress = types.SimpleNamespace(set_postfix_str=lambda *a, **k: None, update=lambda n: None)
+    start = time.monotonic()
+    outcome = r._run_worker(fake_bench, {}, progress)
+    assert outcome is not None and "hung" in outcome[1] and outcome[0] == "k"
+    assert time.monotonic() - start < 10 and fake_bench.telemetry
