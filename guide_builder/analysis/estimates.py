@@ -15,7 +15,7 @@ from guide_builder.analysis import stats
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.floors import FloorKey
 from guide_builder.analysis.results import Figure, Fit, Floor, GpuResult
-from guide_builder.analysis.rows import price_figure
+from guide_builder.analysis.rows import per_kcny, price_figure
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, msg
 
@@ -138,9 +138,7 @@ def estimates(
                     power_max_w=None,
                     efficiency=eff,
                     price_cny=price,
-                    images_per_hour_per_kcny=(
-                        3600 / seconds / (price.value / 1000) if price and price.value else None
-                    ),
+                    images_per_hour_per_kcny=per_kcny(seconds, price),
                 )
             )
     return out

@@ -8,7 +8,14 @@ from guide_builder.analysis import stats
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.floors import FloorKey, efficiency
 from guide_builder.analysis.results import Figure, Flag, Floor, GpuResult
-from guide_builder.analysis.rows import evidence_of, gpu_runs, num, price_figure, timed_runs
+from guide_builder.analysis.rows import (
+    evidence_of,
+    gpu_runs,
+    num,
+    per_kcny,
+    price_figure,
+    timed_runs,
+)
 from guide_builder.dataset import Dataset
 from guide_builder.messages import msg
 
@@ -98,17 +105,10 @@ def measured_results(
                 else Figure(power_max, "w", evidence, source, msg("measured.highest_instant")),
                 efficiency=eff,
                 price_cny=price,
-                images_per_hour_per_kcny=_per_kcny(med, price),
+                images_per_hour_per_kcny=per_kcny(med, price),
                 bench_ids=benches,
                 flags=flags,
                 precision=dtype,
             )
         )
     return out
-
-
-def _per_kcny(seconds: float | None, price: Figure | None) -> float | None:
-    """Images per hour per 1,000 CNY: performance per CNY."""
-    if not seconds or price is None or not price.value:
-        return None
-    return 3600 / seconds / (price.value / 1000)

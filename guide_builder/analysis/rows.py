@@ -87,3 +87,10 @@ def workload_names(dataset: Dataset, reference: str) -> list[str]:
         names |= set(runs["workload"])
     names.add(reference)
     return sorted(names)
+
+
+def per_kcny(seconds: float | None, price: Figure | None) -> float | None:
+    """Images per hour per 1,000 CNY: performance per CNY."""
+    if not seconds or price is None or not price.value:
+        return None
+    return 3600 / seconds / (price.value / 1000)
