@@ -50,7 +50,7 @@ def test_bands_ties_and_exclusions(tree):
     assert (fp.gpu, fp.runner_up) == ("G", "F")  # 1.9 s vs 2.0 s: 5 % apart, fastest wins
     assert fp.psu_w == 750  # board 300 W: (300 x 1.2 + 150 + 75) / 0.8 = 731 -> 750
     excluded = " | ".join(map(str, a.tier_exclusions))
-    assert "D: cannot run" in excluded and "E: no CNY price" in excluded and "L: laptop" in excluded
+    assert "D: cannot run" in excluded and "E: not picked (no new price; no used price)" in excluded and "L: laptop" in excluded
     assert all(t.gpu not in ("D", "E", "L") for t in a.tiers)
 
 
