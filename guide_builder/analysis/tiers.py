@@ -96,9 +96,7 @@ def offer(
         return None, msg("tier.no_segment_price", segment=word("market", segment)), ()
     warnings: list[Message] = []
     if price.stale:
-        warnings.append(
-            msg("tier.warn_stale", date=price.date, days=config.price_max_age_days)
-        )
+        warnings.append(msg("tier.warn_stale", date=price.date, days=config.price_max_age_days))
     if segment == "used":
         if price.kind != "used":
             return None, msg("tier.no_segment_price", segment=word("market", segment)), ()

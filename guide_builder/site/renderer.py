@@ -147,7 +147,8 @@ class Renderer:
         """Pages and files for every language."""
         view = build_view(dataset, analysis)
         shared = {
-            f"downloads/{name}": text for name, text in downloads(dataset, view.all_results).items()
+            f"downloads/{name}": text
+            for name, text in downloads(dataset, view.all_results, analysis).items()
         }
         default = self.languages[0]
         out = Rendered({}, shared, default)
