@@ -12,7 +12,9 @@ from pathlib import Path
 
 from guide_builder.dataset import Dataset, load_dataset
 from guide_builder.schema import (
+    FX_RATES,
     GPUS,
+    PARTS,
     PRICES,
     PROBES_TABLE,
     REPORTED,
@@ -174,6 +176,8 @@ def build(
     reported: list[dict] = (),
     workloads: list[dict] | None = None,
     prices: list[dict] | None = None,
+    fx: list[dict] = (),
+    parts: list[dict] = (),
 ) -> Dataset:
     """Write a measurements tree (one bench per bench_id, one GPU each) and load it.
 
@@ -187,6 +191,11 @@ def build(
         if g.get("price_cny")
     ] + list(prices or ())
     (root / "catalog" / "prices.csv").write_text(csv_text(PRICES, price_rows))
+    source = {"source": "test", "url": "https://example.org/x", "quote": "test"}
+    rates = [{**source, **r, "quote": str(r["cny_per_usd"])} for r in fx]
+    (root / "catalog" / "fx_rates.csv").write_text(csv_text(FX_RATES, rates))
+    parts_rows = [{"kind": "street", "date": "2026-11-01", **source, **r} for r in parts]
+    (root / "catalog" / "parts.csv").write_text(csv_text(PARTS, parts_rows))
     (root / "catalog" / "workloads.csv").write_text(
         csv_text(WORKLOADS, [workload()] if workloads is None else workloads)
     )

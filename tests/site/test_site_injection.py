@@ -49,9 +49,12 @@ def hostile_tree(root: Path) -> Path:
         rename(row, "name")
         row["aliases"] = ""
         row["notes"] = FORMULA + " <img src=x onerror=alert(1)> [y](javascript:alert(2))"
-        row["price_cny_source"] = "</script><!-- | source"
 
     _rewrite_csv(data / "catalog/gpus.csv", gpus)
+    _rewrite_csv(
+        data / "catalog/prices.csv",
+        lambda row: (rename(row, "card"), row.update(source="</script><!-- | source")),
+    )
     for runs in data.glob("benches/*/runs.csv"):
 
         def run_row(row: dict) -> None:
