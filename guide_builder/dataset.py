@@ -18,10 +18,14 @@ from guide_builder.catalog import (
 from guide_builder.columns import typed_frame
 from guide_builder.csvio import TooLarge, read_raw
 from guide_builder.layout import Layout, discover
+from guide_builder.pricing_checks import load_prices
 from guide_builder.schema import (
     BENCH_FILES,
     DEFAULT_MAX_FILE_MIB,
+    FX_RATES,
     GPUS,
+    PARTS,
+    PRICES,
     PROBES_TABLE,
     REPORTED,
     RUNS,
@@ -53,6 +57,10 @@ class Dataset:
     reported: pd.DataFrame
     benches: dict[str, BenchMeta] = field(default_factory=dict)
     resolver: NameResolver | None = None
+    # catalog/prices.csv (with `gpu_name` resolved), fx_rates.csv and parts.csv
+    prices: pd.DataFrame = field(default_factory=lambda: _empty(PRICES))
+    fx_rates: pd.DataFrame = field(default_factory=lambda: _empty(FX_RATES))
+    parts: pd.DataFrame = field(default_factory=lambda: _empty(PARTS))
     roots: tuple[Path, ...] = ()
     duplicates_dropped: int = 0  # identical rows seen more than once (merged benches)
     warnings: list[str] = field(default_factory=list)
@@ -158,6 +166,7 @@ class _Loader:
                 "aliases",
                 f"'{alias}' names both {first} and {second}",
             )
+        prices, fx_rates, parts = load_prices(self, layout.catalog_dir, gpus, resolver)
         benches: dict[str, BenchMeta] = {}
         meta_by_file: dict[str, BenchMeta] = {}
         files: dict[str, list[Path]] = {name: [] for name in BENCH_FILES}
@@ -221,6 +230,9 @@ class _Loader:
             reported=reported.reset_index(drop=True),
             benches=benches,
             resolver=resolver,
+            prices=prices,
+            fx_rates=fx_rates,
+            parts=parts,
             roots=roots,
             duplicates_dropped=duplicates,
             warnings=self.warnings,
@@ -279,12 +291,6 @@ class _Loader:
                         column,
                         f"computed value {value:g} does not match SMs x clock x rate = {expected:.1f}",
                     )
-            if pd.notna(row.price_cny) and not (
-                row.price_cny_kind and row.price_cny_date and row.price_cny_source
-            ):
-                self.problem(
-                    path, row.source_row, "price_cny", "a price needs its kind, date and source"
-                )
 
     def _bench_meta(self, bench_dir: Path) -> BenchMeta | None:
         path = bench_dir / "bench.json"

@@ -9,7 +9,9 @@ An empty cell is the only missing value; ``NA``, ``None`` and ``null`` are text.
 Schema history (bump ``SCHEMA_VERSION`` on any change a reader must know about):
 
 - 1: first version: bench.json, runs.csv, probes.csv, telemetry.csv,
-  catalog/gpus.csv, catalog/workloads.csv, reported/*.csv.
+  catalog/gpus.csv, catalog/workloads.csv, reported/*.csv. Prices moved from
+  gpus.csv to catalog/prices.csv (with fx_rates.csv and parts.csv); gpus.csv
+  gained segment and notes_zh.
 """
 
 from __future__ import annotations
@@ -90,9 +92,24 @@ PROBES = (
 )
 PROBE_UNITS = ("gb_s", "tflops", "max_rel_error", "gen", "lanes", "s", "w", "mhz")
 TFLOPS_BASES = ("whitepaper", "datasheet", "computed")
-PRICE_KINDS = ("launch", "street", "converted")
-AVAILABILITY = ("new", "eol", "used", "china-only")
+# launch: official China launch price (首发价/建议零售价); street: new retail on a date
+# (JD, Tmall, a shop); used: second-hand (闲鱼 and the like); grey: a parallel import
+# of a card not sold officially; converted: a USD price at a dated rate row.
+PRICE_KINDS = ("launch", "street", "used", "grey", "converted")
+# Availability in mainland China: official retail, a China-only model (4090 D, 5090 D),
+# not sold officially (export rules), discontinued, only second-hand, or a modified card.
+AVAILABILITY = (
+    "official",
+    "china_model",
+    "not_sold_officially",
+    "discontinued",
+    "used_only",
+    "modified",
+)
+SEGMENTS = ("consumer", "workstation", "datacenter")
 FORM_FACTORS = ("desktop", "laptop", "datacenter")
+PART_KINDS = ("psu", "ssd", "cooling")
+PART_UNITS = ("w", "gb", "fans")
 ARCHITECTURES = ("Turing", "Ampere", "Ada", "Hopper", "Blackwell")
 CLAIMS = (
     "seconds_per_image",
@@ -242,7 +259,7 @@ TELEMETRY = Table(
 GPUS = Table(
     "gpus",
     key=("name",),
-    doc="The GPU catalogue: specs, prices and their sources.",
+    doc="The GPU catalogue: specs, availability in mainland China and sources (prices live in prices.csv).",
     columns=(
         Column("name", "text", "Canonical name, e.g. RTX 4090.", required=True),
         Column("aliases", "text", "Other names (NVML names included), separated by ';'."),
@@ -291,22 +308,95 @@ GPUS = Table(
         Column("pcie_lanes", "int", "PCIe lanes.", positive=True),
         Column("launch_date", "date", "Launch date (YYYY-MM-DD or YYYY-MM)."),
         Column("msrp_usd", "float", "Launch MSRP in USD.", positive=True),
-        Column("price_cny", "float", "A price in CNY.", positive=True),
-        Column("price_cny_kind", "enum", "launch|street|converted.", allowed=PRICE_KINDS),
-        Column("price_cny_date", "date", "When that price held."),
         Column(
-            "price_cny_source",
-            "text",
-            "Where the price comes from (or the conversion rate and its date).",
-        ),
-        Column(
-            "availability", "enum", "new|eol|used|china-only.", required=True, allowed=AVAILABILITY
+            "availability",
+            "enum",
+            "Availability in mainland China: " + "|".join(AVAILABILITY) + ".",
+            required=True,
+            allowed=AVAILABILITY,
         ),
         Column(
             "form_factor", "enum", "desktop|laptop|datacenter.", required=True, allowed=FORM_FACTORS
         ),
+        Column(
+            "segment", "enum", "consumer|workstation|datacenter.", required=True, allowed=SEGMENTS
+        ),
         Column("spec_source_url", "url", "Where the specs come from.", required=True),
-        Column("notes", "text", "Anything a reader should know."),
+        Column("notes", "text", "Anything a reader should know (English)."),
+        Column("notes_zh", "text", "The same notes in Chinese."),
+    ),
+)
+
+PRICES = Table(
+    "prices",
+    doc="Dated CNY prices, one row per card, kind and date (several per card are normal). "
+    "Prices in China include 13 % VAT; US MSRPs do not.",
+    columns=(
+        Column("card", "text", "Catalogue name of the card (or an alias).", required=True),
+        Column("kind", "enum", "|".join(PRICE_KINDS) + ".", required=True, allowed=PRICE_KINDS),
+        Column(
+            "price_cny", "float", "The price in CNY (VAT included).", required=True, positive=True
+        ),
+        Column("date", "date", "When the price held (published or listed).", required=True),
+        Column("source", "text", "Title of the page the price is on.", required=True),
+        Column(
+            "url",
+            "url",
+            "The page (for converted rows: the page with the USD price).",
+            required=True,
+        ),
+        Column(
+            "quote", "text", "Short excerpt of the page that contains the number.", required=True
+        ),
+        Column("note", "text", "Context (English)."),
+        Column("note_zh", "text", "Context (Chinese)."),
+        Column("price_usd", "float", "Converted rows: the USD price converted.", positive=True),
+        Column(
+            "fx_date",
+            "date",
+            "Converted rows: the date of the fx_rates.csv row used (the rate row must exist).",
+        ),
+    ),
+)
+
+FX_RATES = Table(
+    "fx_rates",
+    key=("date",),
+    doc="Exchange rates for converted prices: the PBOC central parity (人民币中间价) on a date.",
+    columns=(
+        Column("date", "date", "Day of the central parity.", required=True),
+        Column("cny_per_usd", "float", "CNY per USD.", required=True, positive=True),
+        Column("source", "text", "Title of the page.", required=True),
+        Column("url", "url", "The page.", required=True),
+        Column("quote", "text", "Excerpt containing the rate.", required=True),
+    ),
+)
+
+PARTS = Table(
+    "parts",
+    doc="Dated CNY prices of the other parts a build needs: PSUs by wattage, NVMe SSDs by "
+    "size, case cooling.",
+    columns=(
+        Column("part", "enum", "|".join(PART_KINDS) + ".", required=True, allowed=PART_KINDS),
+        Column(
+            "size",
+            "float",
+            "PSU watts, SSD GB (10^9 B) or number of fans.",
+            required=True,
+            positive=True,
+        ),
+        Column("unit", "enum", "|".join(PART_UNITS) + ".", required=True, allowed=PART_UNITS),
+        Column("product", "text", "The product as the source names it.", required=True),
+        Column("kind", "enum", "|".join(PRICE_KINDS) + ".", required=True, allowed=PRICE_KINDS),
+        Column(
+            "price_cny", "float", "The price in CNY (VAT included).", required=True, positive=True
+        ),
+        Column("date", "date", "When the price held.", required=True),
+        Column("source", "text", "Title of the page.", required=True),
+        Column("url", "url", "The page.", required=True),
+        Column("quote", "text", "Excerpt containing the number.", required=True),
+        Column("note", "text", "Context (English)."),
+        Column("note_zh", "text", "Context (Chinese)."),
     ),
 )
 
@@ -384,6 +474,9 @@ TABLES: dict[str, Table] = {
     "probes": PROBES_TABLE,
     "telemetry": TELEMETRY,
     "gpus": GPUS,
+    "prices": PRICES,
+    "fx_rates": FX_RATES,
+    "parts": PARTS,
     "workloads": WORKLOADS,
     "reported": REPORTED,
 }

@@ -38,6 +38,9 @@ LOCATIONS = {
     "probes": "benches/<bench-id>/probes.csv",
     "telemetry": "benches/<bench-id>/telemetry.csv",
     "gpus": "catalog/gpus.csv",
+    "prices": "catalog/prices.csv",
+    "fx_rates": "catalog/fx_rates.csv",
+    "parts": "catalog/parts.csv",
     "workloads": "catalog/workloads.csv",
     "reported": "reported/*.csv",
 }

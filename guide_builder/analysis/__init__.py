@@ -16,6 +16,7 @@ from guide_builder.analysis.measured import measured_results
 from guide_builder.analysis.pcie import pcie
 from guide_builder.analysis.pitfalls import pitfalls
 from guide_builder.analysis.power import psu_advice
+from guide_builder.analysis.pricing import card_price_table
 from guide_builder.analysis.results import Analysis
 from guide_builder.analysis.roi import roi, roi_for
 from guide_builder.analysis.rows import workload_names
@@ -36,7 +37,7 @@ def analyse(dataset: Dataset, config: AnalysisConfig | None = None) -> Analysis:
     results = measured + estimates(dataset, measured, floor_index, workloads, fit_list, config)
     checks = fact_checks(dataset, floor_index, measured, fit_list, config)
     psu = psu_advice(dataset, measured, config)
-    pool, excluded = candidates(dataset, results, fit_list, config)
+    pool, excluded = candidates(dataset, results, fit_list, config, psu)
     picks = tiers(pool, psu, config)
     cool = cooling(dataset, config)
     roi_rows, roi_model = roi(picks, pool, dataset, config)
@@ -54,4 +55,5 @@ def analyse(dataset: Dataset, config: AnalysisConfig | None = None) -> Analysis:
         roi=roi_rows,
         roi_model=roi_model,
         tier_exclusions=excluded,
+        prices=card_price_table(dataset, config),
     )

@@ -49,6 +49,30 @@ class AnalysisConfig(BaseModel):
         description="Form factors a tier may recommend (laptops and data-centre cards are shown "
         "in the results but not picked).",
     )
+    # Prices (guide_builder/analysis/pricing.py) and the whole build's cost.
+    price_max_age_days: int = Field(
+        180,
+        ge=0,
+        description="A street, used or grey price older than this many days is stale: the "
+        "rule falls back to the launch price, and pages mark any older figure as stale.",
+    )
+    price_today: str = Field(
+        "",
+        pattern=r"^(\d{4}-\d{2}-\d{2})?$",
+        description="The day prices are aged from (YYYY-MM-DD); empty: the build date.",
+    )
+    ssd_size_gb: float = Field(
+        1000,
+        gt=0,
+        description="SSD size (GB) a build counts: large enough for the model files and "
+        "their cache; the per-variant disk size replaces this default once it is computed.",
+    )
+    cooling_board_power_w: float = Field(
+        350,
+        ge=0,
+        description="Cards with a board power at or above this (W) get case cooling (fans) "
+        "in the build cost.",
+    )
     # ROI.
     hourly_rate_cny: float = Field(
         200,

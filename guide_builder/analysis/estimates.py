@@ -122,7 +122,7 @@ def estimates(
                 basis=basis,
                 **({"moving": moving_words} if moving_words else {}),
             )
-            price = price_figure(dataset, gpu["name"])
+            price = price_figure(dataset, gpu["name"], config)
             out.append(
                 GpuResult(
                     gpu=gpu["name"],

@@ -15,6 +15,7 @@ import pandas as pd
 
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.floors import PRECISION_ORDER, RATE_OF, FloorKey
+from guide_builder.analysis.pricing import PriceFigure, price_for
 from guide_builder.analysis.results import FactCheck, Fit, Flag, Floor, GpuResult
 from guide_builder.analysis.rows import catalogue_row, num, text
 from guide_builder.catalog import PER_SM_RATES
@@ -209,17 +210,17 @@ def _context(
     return None
 
 
-def _with_catalogue(flag: Flag, claim: str, cat: pd.Series) -> Flag:
+def _with_catalogue(flag: Flag, claim: str, cat: pd.Series, price: PriceFigure | None) -> Flag:
     """Add the catalogue's figure to an ungraded power or price claim."""
     extra = None
     if claim == "power" and num(cat.get("board_power_w")):
         extra = msg("check.catalogue_power", power=num(cat["board_power_w"]))
-    elif claim == "price_cny" and num(cat.get("price_cny")):
+    elif claim == "price_cny" and price is not None:
         extra = msg(
             "check.catalogue_price",
-            price=num(cat["price_cny"]),
-            kind=word("price_kind", text(cat.get("price_cny_kind"))),
-            date=text(cat.get("price_cny_date")),
+            price=price.cny,
+            kind=word("price_kind", price.kind),
+            date=price.date,
         )
     if extra is None:
         return flag
@@ -258,7 +259,7 @@ def fact_checks(
             flag = _spec(value, num(cat.get("vram_gib")), "vram", "GiB", config)
         else:
             flag = _other(row, gpu, arch_of[gpu], value, workload, fits, measured, config)
-            flag = _with_catalogue(flag, row["claim"], cat)
+            flag = _with_catalogue(flag, row["claim"], cat, price_for(dataset, gpu, config))
         out.append(
             FactCheck(
                 source=text(row["source"]),

@@ -125,6 +125,11 @@ class TierPick:
     price_cny: Figure | None
     reasons: tuple[Message, ...]
     psu_w: int | None = None
+    segment: str = "new"  # new | used: which market the pick's price is from
+    price: Any = None  # the price rule's PriceFigure (guide_builder.analysis.pricing)
+    build: Any = None  # BuildCost (guide_builder.analysis.builds): card + PSU + SSD + cooling
+    availability: str = ""  # the card's availability in mainland China
+    warnings: tuple[Message, ...] = ()  # grey import, used or modified card risks, stale price
 
 
 @dataclass(frozen=True)
@@ -199,12 +204,15 @@ class RoiRow:
     hours_saved_per_year: float
     cny_saved_per_year: float
     electricity_cny_per_year: float | None
-    price_cny: float
-    extra_cost_cny: float  # price minus the baseline's price
+    price_cny: float  # the whole build: card + PSU + SSD + cooling
+    extra_cost_cny: float  # build total minus the baseline's build total
     payback_months: float | None  # None when nothing is saved
     evidence: Evidence
     baseline_electricity_cny_per_year: float | None = None
     net_cny_saved_per_year: float | None = None  # time saved minus extra electricity
+    segment: str = "new"
+    card_cny: float | None = None  # the card alone; price_cny is the whole build
+    parts_cny: float | None = None  # PSU + SSD + cooling
 
 
 @dataclass
@@ -226,3 +234,5 @@ class Analysis:
     roi_model: dict[str, Any] = field(default_factory=dict)
     # Catalogued cards no tier may pick, each with the reason ("RTX X: no CNY price ...").
     tier_exclusions: list[Message] = field(default_factory=list)
+    # Per card: {"rule": PriceFigure | None, "new": ..., "used": ..., "history": [...]}
+    prices: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -147,7 +147,8 @@ class Renderer:
         """Pages and files for every language."""
         view = build_view(dataset, analysis)
         shared = {
-            f"downloads/{name}": text for name, text in downloads(dataset, view.all_results).items()
+            f"downloads/{name}": text
+            for name, text in downloads(dataset, view.all_results, analysis).items()
         }
         default = self.languages[0]
         out = Rendered({}, shared, default)
@@ -445,16 +446,6 @@ class _Helpers:
         if gen is None and width is None:
             return "—"
         return f"PCIe {gen if gen is not None else '?'}.0 ×{width if width is not None else '?'}"
-
-    def price_spec(self, spec: dict[str, Any]) -> str:
-        text = self.cat.cny(spec.get("price_cny"), spec.get("msrp_usd"))
-        kind = spec.get("price_cny_kind")
-        if spec.get("price_cny") is not None and kind:
-            text += f" ({self.cat.t('price_kind.' + kind) if self.cat.has('price_kind.' + kind) else kind}"
-            text += f", {spec.get('price_cny_date')})" if spec.get("price_cny_date") else ")"
-            if spec.get("price_cny_source"):
-                text += " " + self.cat.t("evidence_words.reported", source=spec["price_cny_source"])
-        return text
 
     def availability(self, spec: dict[str, Any]) -> str:
         parts = [spec.get("availability"), spec.get("form_factor")]

@@ -70,7 +70,7 @@ def test_no_measured_rows_everything_estimated(tree):
     assert "configured default" in ra.seconds.source
     assert a.fact_checks[0].flag.grade == "impossible"
     assert a.cooling == [] and a.pcie == []
-    assert len(a.tiers) == 3
+    assert len(a.tiers) == 6  # three bands, each with a new and a used pick
     json.dumps(a.roi_model)
 
 
