@@ -12,11 +12,30 @@ from guide_builder.analysis import AnalysisConfig, analyse
 from guide_builder.analysis.pitfalls import spill_runs
 
 # Contract C3's columns (the reported-runs loader adds gpu_name).
-C3 = (
-    "source source_url date gpu gpu_count resolution dit_forwards forwards_basis precision "
-    "toolchain compile offload attention settings seconds_per_image seconds_per_forward "
-    "time_covers peak_vram_gib grade quote note note_zh"
-).split()
+C3 = [
+    "source",
+    "source_url",
+    "date",
+    "gpu",
+    "gpu_count",
+    "resolution",
+    "dit_forwards",
+    "forwards_basis",
+    "precision",
+    "toolchain",
+    "compile",
+    "offload",
+    "attention",
+    "settings",
+    "seconds_per_image",
+    "seconds_per_forward",
+    "time_covers",
+    "peak_vram_gib",
+    "grade",
+    "quote",
+    "note",
+    "note_zh",
+]
 
 
 def reported(**kw) -> dict:
