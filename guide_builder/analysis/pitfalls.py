@@ -10,7 +10,7 @@ from guide_builder.analysis.results import CoolingAdvice, FactCheck, Fit, GpuRes
 from guide_builder.analysis.rows import gpu_runs, num, text
 from guide_builder.catalog import PER_SM_RATES
 from guide_builder.dataset import Dataset
-from guide_builder.messages import Message, msg, word
+from guide_builder.messages import Message, join, msg, word
 
 
 def fit_pitfalls(fits: list[Fit], config: AnalysisConfig) -> list[Pitfall]:
@@ -280,6 +280,8 @@ def spill_runs(
                     seconds=seconds,
                     source=source,
                     grade=text(row.get("grade")),
+                    precision=text(row.get("precision")) or "unknown",
+                    offload=text(row.get("offload")) or "unknown",
                     variant=best.variant if best else "none",
                     variant_need=best.needed_gib if best else 0.0,
                 ),
@@ -288,6 +290,17 @@ def spill_runs(
             )
         )
     return out
+
+
+def _with_examples(text: Message, reported: list[Pitfall]) -> Message:
+    """The general spill text, followed by the reported runs it rests on (when any)."""
+    if not reported:
+        return text
+    seen = tuple(
+        msg("variants.spill_example", gpu=p.gpu, seconds=p.title.values["seconds"])
+        for p in reported
+    )
+    return join(text, msg("variants.spill_examples", items=seen))
 
 
 def spill(dataset: Dataset, fits: list[Fit], config: AnalysisConfig) -> list[Pitfall]:
@@ -328,7 +341,9 @@ def spill(dataset: Dataset, fits: list[Fit], config: AnalysisConfig) -> list[Pit
         "spill",
         "",
         msg("variants.spill_general_title", sizes=sizes),
-        msg("variants.spill_general", sizes=sizes, need=need, advice=tuple(advice)),
+        _with_examples(
+            msg("variants.spill_general", sizes=sizes, need=need, advice=tuple(advice)), reported
+        ),
         "reported" if reported else "estimated",
         msg("variants.spill_source") if reported else msg("variants.spill_source_fit"),
     )

@@ -75,7 +75,11 @@ def test_reported_spill_names_the_run_and_the_variant_that_avoids_it(tree, tmp_p
     assert (p.kind, p.gpu, p.evidence) == ("spill", "G8", "reported")
     assert "https://example.org/bench" in p.source
     text = str(p.evidence_text)
-    assert "689 s per image" in text and "gguf_q4_k_m+text_encoder_unload" in text
+    assert (
+        "689 s per image" in text
+        and "offload: none" in text
+        and "gguf_q4_k_m+text_encoder_unload" in text
+    )
 
 
 @pytest.mark.parametrize(
@@ -103,3 +107,12 @@ def test_general_spill_pitfall_advises_per_card_size(tree, tmp_path):
     assert "12 GiB: fp8+text_encoder_unload (8.5 GiB)" in text
     assert "16 GiB: text_encoder_unload (13.5 GiB)" in text
     assert "18.5 GiB" in text and p.evidence == "estimated"
+
+
+def test_general_pitfall_cites_the_reported_runs(tree, tmp_path):
+    from guide_builder.analysis.pitfalls import _with_examples
+    from guide_builder.messages import msg
+
+    reported_spills = spills(tree, tmp_path, [reported()])
+    text = str(_with_examples(msg("variants.spill_source_fit"), reported_spills))
+    assert "Reported runs of the full pipeline on such cards: G8 689 s per image" in text
