@@ -43,6 +43,7 @@ LOCATIONS = {
     "parts": "catalog/parts.csv",
     "workloads": "catalog/workloads.csv",
     "reported": "reported/*.csv",
+    "variant_memory": "catalog/variant_memory.csv",
 }
 
 # Unit suffixes of column names (longest first), as schema.py defines them.

@@ -46,6 +46,20 @@ class Floor:
 
 
 @dataclass(frozen=True)
+class VariantFit:
+    """One variant's memory verdict on one card (every variant, not only the pick)."""
+
+    variant: str
+    fits: bool | None  # None: not evaluated (no sizes for its storage, no runs)
+    needed_gib: float | None
+    weight_bytes: int | None  # largest co-resident group's weights (the accounting's bytes)
+    evidence: Evidence
+    reason: Message
+    quality: Message  # the quality evidence in words ("quality not measured" where none)
+    quality_evidence: Literal["measured", "reported", "same_weights", "none"] = "none"
+
+
+@dataclass(frozen=True)
 class Fit:
     """Whether a workload fits a GPU's memory, and how."""
 
@@ -57,6 +71,7 @@ class Fit:
     capacity_gib: float
     evidence: Evidence
     reason: Message
+    options: tuple[VariantFit, ...] = ()  # every variant tried, fastest first
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from guide_builder.analysis.power import transient_source
 from guide_builder.analysis.results import Analysis, Figure
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, render
-from guide_builder.site import charts
+from guide_builder.site import charts, variants
 from guide_builder.site.downloads import downloads
 from guide_builder.site.escape import (
     clean_json,
@@ -516,3 +516,13 @@ class _Helpers:
     def bench_gpus(self, bench: dict[str, Any]) -> str:
         names = [g.get("name") or g.get("name_nvml") or "?" for g in bench.get("gpus", [])]
         return ", ".join(names) or "—"
+
+    # variants and small cards (site/variants.py) -----------------------
+    def variant_rows(self, gpu: GpuView) -> tuple:
+        return variants.variant_rows(gpu, self.view.reference_workload)
+
+    def size_advice(self) -> list:
+        return variants.size_advice(self.view)
+
+    def small_card_pick(self) -> tuple:
+        return variants.small_card_pick(self.view)
