@@ -455,6 +455,7 @@ HARDWARE_REFS = Table(
                 "dram_refresh",
                 "platform_lanes",
                 "board_slot",
+                "ssd_fill",
             ),
         ),
         Column("item", "text", "The part, memory type, rule or platform.", required=True),
