@@ -170,6 +170,11 @@ class CoolingEstimate:
     memory_limit_c: float | None
     memory_limit_source: str
 
+    @property
+    def sustained_images_per_hour(self) -> float | None:
+        """Images an hour at which the card is loaded SUSTAINED_DUTY of the time."""
+        return None if not self.seconds_per_image else SUSTAINED_DUTY * 3600 / self.seconds_per_image
+
 
 def cooling_estimates(
     dataset: Dataset, config: AnalysisConfig, results: list | None = None

@@ -226,3 +226,7 @@ class Analysis:
     roi_model: dict[str, Any] = field(default_factory=dict)
     # Catalogued cards no tier may pick, each with the reason ("RTX X: no CNY price ...").
     tier_exclusions: list[Message] = field(default_factory=list)
+    # Computed without a bench (storage.py, cooling.py, pcie.py).
+    storage: Any = None
+    cooling_estimates: list[Any] = field(default_factory=list)
+    pcie_estimates: list[Any] = field(default_factory=list)

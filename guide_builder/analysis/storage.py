@@ -361,7 +361,7 @@ def storage_advice(
                 )
             )
     advice.measured = measured_loads(dataset)
-    advice.recommended_ssd_gb = recommended_ssd_gb(dataset, config)
+    advice.recommended_ssd_gb = recommended_ssd_gb(dataset, config, VARIANTS, LAYOUTS)
     ram_of = {(r.variant, r.layout): r.recommended_gib for r in advice.ram}
     for name, vram in zip(dataset.gpus["name"], dataset.gpus["vram_gib"], strict=True):
         variant = card_variant(fits or [], name, config.reference_workload)
