@@ -5,7 +5,11 @@ from __future__ import annotations
 import click
 
 from guide_builder import __version__
-from guide_builder.measure.command import count_flops_command, measure_command
+from guide_builder.measure.command import (
+    count_flops_command,
+    count_memory_command,
+    measure_command,
+)
 from guide_builder.site.command import render_command
 from guide_builder.validate import validate_command
 
@@ -27,6 +31,7 @@ def cli() -> None:
 cli.add_command(validate_command)
 cli.add_command(measure_command)
 cli.add_command(count_flops_command)
+cli.add_command(count_memory_command)
 cli.add_command(render_command)
 
 

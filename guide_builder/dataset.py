@@ -28,6 +28,7 @@ from guide_builder.schema import (
     RUNS,
     SCHEMA_VERSION,
     TELEMETRY,
+    VARIANT_MEMORY,
     WORKLOADS,
     BenchMeta,
     Table,
@@ -52,6 +53,7 @@ class Dataset:
     gpus: pd.DataFrame  # the catalogue, one row per canonical name
     workloads: pd.DataFrame
     reported: pd.DataFrame
+    variant_memory: pd.DataFrame = field(default_factory=lambda: _empty(VARIANT_MEMORY))
     benches: dict[str, BenchMeta] = field(default_factory=dict)
     resolver: NameResolver | None = None
     roots: tuple[Path, ...] = ()
@@ -227,6 +229,7 @@ class _Loader:
             gpus=gpus,
             workloads=workloads,
             reported=reported.reset_index(drop=True),
+            variant_memory=self._variant_memory(layout),
             benches=benches,
             resolver=resolver,
             roots=roots,
@@ -260,6 +263,23 @@ class _Loader:
             workloads = self.read([workloads_path], WORKLOADS)
             self._unique(workloads_path, workloads, "workload")
         return gpus, workloads
+
+    def _variant_memory(self, layout: Layout) -> pd.DataFrame:
+        """catalog/variant_memory.csv (weight bytes per component and storage), when present."""
+        path = layout.catalog_dir / "variant_memory.csv" if layout.catalog_dir else None
+        if path is None or not path.is_file():
+            return _empty(VARIANT_MEMORY)
+        frame = self.read([path], VARIANT_MEMORY)
+        seen: dict[tuple[str, str], int] = {}
+        for c, s, line in zip(
+            frame["component"], frame["storage"], frame["source_row"], strict=True
+        ):
+            if (c, s) in seen:
+                self.problem(
+                    path, int(line), "storage", f"'{c}, {s}' appears twice (also line {seen[c, s]})"
+                )
+            seen.setdefault((c, s), int(line))
+        return frame
 
     def _unique(self, path: Path, frame: pd.DataFrame, column: str) -> None:
         seen: dict[str, int] = {}

@@ -362,6 +362,50 @@ WORKLOADS = Table(
     ),
 )
 
+VARIANT_MEMORY = Table(
+    "variant_memory",
+    key=("component", "storage"),
+    doc="Weight bytes per component and storage scheme, written by `guide-builder count-memory` from the real architecture (rules: `guide_builder/accounting.py`).",
+    columns=(
+        Column(
+            "component",
+            "enum",
+            "transformer|text_encoder|vae.",
+            required=True,
+            allowed=("transformer", "text_encoder", "vae"),
+        ),
+        Column(
+            "storage",
+            "enum",
+            "Storage scheme of the weights: fp32|bf16|fp8_e4m3|gguf_q8_0|gguf_q4_k_m.",
+            required=True,
+            allowed=("fp32", "bf16", "fp8_e4m3", "gguf_q8_0", "gguf_q4_k_m"),
+        ),
+        Column("params", "int", "Parameters of the component.", required=True, positive=True),
+        Column("tensors", "int", "Parameter tensors.", required=True, positive=True),
+        Column(
+            "quantized_params",
+            "int",
+            "Parameters stored below 16 bit (fp8 or GGUF blocks); the rest stay bf16 (fp32 under fp32).",
+            required=True,
+            minimum=0,
+        ),
+        Column(
+            "weight_bytes",
+            "int",
+            "Bytes of all parameters, GGUF block scales included.",
+            required=True,
+            positive=True,
+        ),
+        Column(
+            "diffusers_version",
+            "text",
+            "diffusers version that built the components.",
+            required=True,
+        ),
+    ),
+)
+
 REPORTED = Table(
     "reported",
     doc="Third-party claims, each with its source.",
@@ -482,6 +526,7 @@ TABLES: dict[str, Table] = {
     "storage_classes": STORAGE_CLASSES,
     "pcie_links": PCIE_LINKS,
     "hardware_refs": HARDWARE_REFS,
+    "variant_memory": VARIANT_MEMORY,
 }
 
 # Columns a CSV of each kind must at least have; others may be added in later

@@ -40,6 +40,7 @@ LOCATIONS = {
     "gpus": "catalog/gpus.csv",
     "workloads": "catalog/workloads.csv",
     "reported": "reported/*.csv",
+    "variant_memory": "catalog/variant_memory.csv",
 }
 
 # Unit suffixes of column names (longest first), as schema.py defines them.

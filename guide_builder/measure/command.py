@@ -278,3 +278,18 @@ def count_flops_command(out: Path, workloads: str | None) -> None:
         except KeyError as exc:
             raise click.BadParameter(str(exc).strip('"'), param_hint="--workloads") from None
     flops.run(out, names, echo=click.echo)
+
+
+@click.command("count-memory")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("measurements/catalog/variant_memory.csv"),
+    show_default=True,
+    help="CSV to write (catalog/variant_memory.csv).",
+)
+def count_memory_command(out: Path) -> None:
+    """Count each component's weight bytes per storage type and write catalog/variant_memory.csv."""
+    from guide_builder.measure import memory
+
+    memory.run(out, echo=click.echo)
