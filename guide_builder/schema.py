@@ -118,7 +118,7 @@ CLAIMS = (
     "board_slot",
     "slot_attenuation",
 )
-CLAIM_UNITS = ("s", "gb_s", "gib", "gb", "w", "c", "cny", "db", "pct", "tb", "gen")
+CLAIM_UNITS = ("s", "gb_s", "gib", "gb", "w", "c", "cny", "db", "pct", "tb", "gen", "fans")
 PRECISIONS = ("bf16", "fp16", "fp16_acc16", "fp8", "int4", "nvfp4")
 
 RUNS = Table(

@@ -173,7 +173,9 @@ class CoolingEstimate:
     @property
     def sustained_images_per_hour(self) -> float | None:
         """Images an hour at which the card is loaded SUSTAINED_DUTY of the time."""
-        return None if not self.seconds_per_image else SUSTAINED_DUTY * 3600 / self.seconds_per_image
+        return (
+            None if not self.seconds_per_image else SUSTAINED_DUTY * 3600 / self.seconds_per_image
+        )
 
 
 def cooling_estimates(
@@ -183,12 +185,15 @@ def cooling_estimates(
     fans = refs.loc[refs["kind"] == "fan_airflow", "value"] if not refs.empty else []
     fan_range = (float(min(fans)), float(max(fans))) if len(fans) else (None, None)
     limits = (
-        {str(i): (float(v), str(s)) for i, v, s in zip(
-            refs.loc[refs["kind"] == "memory_tjmax", "item"],
-            refs.loc[refs["kind"] == "memory_tjmax", "value"],
-            refs.loc[refs["kind"] == "memory_tjmax", "source"],
-            strict=True,
-        )}
+        {
+            str(i): (float(v), str(s))
+            for i, v, s in zip(
+                refs.loc[refs["kind"] == "memory_tjmax", "item"],
+                refs.loc[refs["kind"] == "memory_tjmax", "value"],
+                refs.loc[refs["kind"] == "memory_tjmax", "source"],
+                strict=True,
+            )
+        }
         if not refs.empty
         else {}
     )

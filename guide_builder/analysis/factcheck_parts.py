@@ -16,7 +16,7 @@ from guide_builder.analysis.cooling import AIR_RISE_C, airflow_cfm, fans_needed,
 from guide_builder.analysis.results import FactCheck, Flag
 from guide_builder.analysis.rows import catalogue_row, num, text
 from guide_builder.dataset import Dataset
-from guide_builder.messages import msg
+from guide_builder.messages import msg, word
 
 PART_CLAIMS = (
     "load_seconds",
@@ -93,7 +93,7 @@ def check_load(row, dataset: Dataset, config: AnalysisConfig, value: float) -> F
         value=value,
         gb=read / GB,
         rate=rate,
-        drive=msg("storage_class." + drive),
+        drive=word("storage_class", drive),
         read_s=read / (rate * GB),
         copy_s=copy_s,
         floor=floor,
@@ -109,7 +109,7 @@ def check_disk_read(row, dataset: Dataset, value: float) -> Flag:
     if drive not in classes:
         return Flag("unverified", msg("check.nothing"))
     spec = classes[drive]
-    name = msg("storage_class." + drive)
+    name = word("storage_class", drive)
     if abs(value - spec) / spec <= 0.1:
         return Flag("consistent", msg("parts.drive_ok", value=value, drive=name, spec=spec))
     nearest = min(classes, key=lambda c: abs(classes[c] - value))
@@ -120,7 +120,7 @@ def check_disk_read(row, dataset: Dataset, value: float) -> Flag:
             value=value,
             drive=name,
             spec=spec,
-            nearest=msg("storage_class." + nearest),
+            nearest=word("storage_class", nearest),
         ),
     )
 
@@ -145,9 +145,7 @@ def check_ram(row, dataset: Dataset, config: AnalysisConfig, fits: list, value: 
     host = storage.host_weights_bytes(dataset, config, variant) / 2**30
     peak = storage.load_transient_bytes(dataset, config, variant, "hf_published") / 2**30
     need = storage.recommended_ram_gib(host, peak)
-    words = msg(
-        "parts.ram", value=value, gpu=gpu, variant=variant, host=host, peak=peak, need=need
-    )
+    words = msg("parts.ram", value=value, gpu=gpu, variant=variant, host=host, peak=peak, need=need)
     if value >= need:
         return Flag("plausible", words)
     if value >= storage.OS_AND_APPS_GIB + host:  # enough once loaded; the load peak is a bound

@@ -207,7 +207,9 @@ def pageable_share(dataset: Dataset) -> float:
     pin = links.loc[links["kind"] == "measured_pinned"]
     page = links.loc[links["kind"] == "measured_pageable"]
     for _, p in page.iterrows():
-        same = pin.loc[(pin["gen"] == p["gen"]) & (pin["lanes"] == p["lanes"]) & (pin["gpu"] == p["gpu"])]
+        same = pin.loc[
+            (pin["gen"] == p["gen"]) & (pin["lanes"] == p["lanes"]) & (pin["gpu"] == p["gpu"])
+        ]
         if not same.empty:
             return float(p["gb_s"]) / float(same["gb_s"].iloc[0])
     return 1.0

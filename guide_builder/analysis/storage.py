@@ -69,7 +69,9 @@ def split_variant(variant: str) -> tuple[str, bool]:
     return base, extra == "text_encoder_unload" or base == "text_encoder_unload"
 
 
-def component_bytes(dataset: Dataset, config: AnalysisConfig, component: str, storage: str) -> float:
+def component_bytes(
+    dataset: Dataset, config: AnalysisConfig, component: str, storage: str
+) -> float:
     """Weight bytes of a component in a storage type: the C4 table, else params x bytes/weight."""
     table = getattr(dataset, "variant_memory", None)
     if isinstance(table, pd.DataFrame) and not table.empty:
@@ -195,7 +197,8 @@ class CardRam:
     gpu: str
     vram_gib: float
     variant: str
-    recommended_gib: int
+    recommended_gib: int  # loading the files as published
+    recommended_comfyui_gib: int  # loading ComfyUI's per-component files
 
 
 @dataclass
@@ -342,7 +345,15 @@ def storage_advice(
                 read_s, h2d_s, floor = load_floor(read, rate, loaded, h2d)
                 advice.floors.append(
                     LoadFloor(
-                        variant, layout, str(cls["storage_class"]), rate, read, read_s, h2d, h2d_s, floor
+                        variant,
+                        layout,
+                        str(cls["storage_class"]),
+                        rate,
+                        read,
+                        read_s,
+                        h2d,
+                        h2d_s,
+                        floor,
                     )
                 )
             host = host_weights_bytes(dataset, config, variant) / GIB
@@ -368,7 +379,13 @@ def storage_advice(
         if variant is None or variant not in BASE_VARIANTS:
             continue
         advice.cards.append(
-            CardRam(name, float(vram), variant, ram_of[(variant, "hf_published")])
+            CardRam(
+                name,
+                float(vram),
+                variant,
+                ram_of[(variant, "hf_published")],
+                ram_of[(variant, "comfyui")],
+            )
         )
     return advice
 
