@@ -13,7 +13,7 @@ from guide_builder.analysis.estimates import estimates
 from guide_builder.analysis.factcheck import fact_checks
 from guide_builder.analysis.fit import fits
 from guide_builder.analysis.measured import measured_results
-from guide_builder.analysis.pcie import pcie, pcie_estimates
+from guide_builder.analysis.pcie import pcie, pcie_estimates, reference_sources
 from guide_builder.analysis.pitfalls import pitfalls
 from guide_builder.analysis.power import psu_advice
 from guide_builder.analysis.results import Analysis
@@ -58,4 +58,5 @@ def analyse(dataset: Dataset, config: AnalysisConfig | None = None) -> Analysis:
         storage=storage_advice(dataset, config, fit_list),
         cooling_estimates=cooling_estimates(dataset, config, results),
         pcie_estimates=pcie_estimates(dataset, config),
+        hardware_refs=reference_sources(dataset),
     )

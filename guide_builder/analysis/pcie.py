@@ -257,3 +257,15 @@ def pcie_estimates(
             )
             out.append(VariantPcie(str(card["name"]), variant, image / 1e9, load / 1e9, times))
     return out
+
+
+def reference_sources(dataset: Dataset) -> list[dict]:
+    """The hardware reference rows and the PCIe link rows, as {kind, item, source, url} for pages."""
+    rows = [
+        {"kind": r["kind"], "item": r["item"], "source": r["source"], "url": r["url"]}
+        for r in dataset.reference("hardware_refs").to_dict("records")
+    ]
+    for r in dataset.reference("pcie_links").to_dict("records"):
+        item = f"PCIe {r['gen']}.0 x{r['lanes']} {r['kind'].replace('_', ' ')} {r['gpu']}".strip()
+        rows.append({"kind": "pcie_link", "item": item, "source": r["source"], "url": r["url"]})
+    return rows

@@ -230,3 +230,4 @@ class Analysis:
     storage: Any = None
     cooling_estimates: list[Any] = field(default_factory=list)
     pcie_estimates: list[Any] = field(default_factory=list)
+    hardware_refs: list[dict[str, Any]] = field(default_factory=list)  # sources shown on pages

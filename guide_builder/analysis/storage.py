@@ -190,6 +190,7 @@ class MeasuredLoad:
     cold_s: float | None
     warm_s: float | None
     disk_read_gb_s: float | None
+    floor_at_disk_s: float | None = None  # the published files at the measured disk rate
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,16 @@ def recommended_ram_gib(host_gib: float, peak_gib: float, os_gib: float = OS_AND
     return next_size(os_gib + max(host_gib, peak_gib), RAM_SIZES_GIB)
 
 
+def recommended_ram_for(
+    dataset: Dataset, config: AnalysisConfig, variant: str, layout: str = "hf_published"
+) -> int:
+    """RAM (GiB, a common module total) for a variant: what a build total should use."""
+    host = host_weights_bytes(dataset, config, variant) / GIB
+    peak = load_transient_bytes(dataset, config, variant, layout) / GIB
+    seen = measured_rss(dataset).get(variant)
+    return recommended_ram_gib(host, max(peak, seen[0] if seen else 0.0))
+
+
 def ssd_fill(dataset: Dataset) -> float:
     refs = dataset.reference("hardware_refs")
     hit = refs.loc[refs["kind"] == "ssd_fill"] if not refs.empty else refs
@@ -275,7 +286,10 @@ def h2d_rate(dataset: Dataset) -> tuple[float, str]:
     return float(row["gb_s"]), f"{text(row['gpu'])}, {text(row['source'])}"
 
 
-def measured_loads(dataset: Dataset) -> list[MeasuredLoad]:
+def measured_loads(
+    dataset: Dataset, config: AnalysisConfig | None = None, h2d_gb_s: float | None = None
+) -> list[MeasuredLoad]:
+    """Load probes per bench and GPU; with a config, the floor at the measured disk rate."""
     probes = dataset.probes
     if probes.empty:
         return []
@@ -285,13 +299,19 @@ def measured_loads(dataset: Dataset) -> list[MeasuredLoad]:
         values = dict(zip(rows["probe"], rows["value"], strict=True))
         if not ({"model_load_cold", "model_load_warm", "disk_read"} & set(values)):
             continue
+        disk = num(values.get("disk_read"))
+        floor = None
+        if disk and config is not None and h2d_gb_s:
+            read = bytes_read(dataset, config, "plain", "hf_published")
+            floor = load_floor(read, disk, bytes_loaded(dataset, config, "plain"), h2d_gb_s)[2]
         out.append(
             MeasuredLoad(
                 gpu=str(gpu) or "cpu",
                 bench_id=str(bench),
                 cold_s=num(values.get("model_load_cold")),
                 warm_s=num(values.get("model_load_warm")),
-                disk_read_gb_s=num(values.get("disk_read")),
+                disk_read_gb_s=disk,
+                floor_at_disk_s=floor,
             )
         )
     return out
@@ -371,7 +391,7 @@ def storage_advice(
                     next_size(OS_AND_APPS_GIB + need, RAM_SIZES_GIB),
                 )
             )
-    advice.measured = measured_loads(dataset)
+    advice.measured = measured_loads(dataset, config, h2d)
     advice.recommended_ssd_gb = recommended_ssd_gb(dataset, config, VARIANTS, LAYOUTS)
     ram_of = {(r.variant, r.layout): r.recommended_gib for r in advice.ram}
     for name, vram in zip(dataset.gpus["name"], dataset.gpus["vram_gib"], strict=True):
