@@ -11,7 +11,6 @@ probes replace the floor on benches that have them.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -408,7 +407,3 @@ def storage_advice(
             )
         )
     return advice
-
-
-def ceil_div(a: float, b: float) -> int:
-    return int(math.ceil(a / b - 1e-9))
