@@ -80,7 +80,8 @@ PROBES = (
     "pcie_link_width",
     "pcie_link_max_gen",
     "pcie_link_max_width",
-    "h2d_bandwidth",
+    "h2d_bandwidth",  # from pinned host memory
+    "h2d_bandwidth_pageable",  # from ordinary host memory, as offloading moves it
     "model_load_cold",
     "model_load_warm",
     "disk_read",
@@ -205,6 +206,12 @@ RUNS = Table(
         Column("sm_clock_mean_mhz", "float", "Mean SM clock.", minimum=0),
         Column("clock_event_reasons", "int", "OR of NVML clock-event reason bits seen.", minimum=0),
         Column("image_sha256", "sha256", "sha256 of the decoded image's uint8 pixels."),
+        Column(
+            "peak_host_rss_gib",
+            "float",
+            "Peak resident host memory of the worker process during this configuration, up to this row (build, placement, images).",
+            minimum=0,
+        ),
     ),
 )
 
@@ -562,7 +569,10 @@ class BenchGpu(BaseModel):
     name_nvml: str
     name: str = ""  # canonical catalogue name, empty when unknown
     vram_gib: float | None = None
-    power_limit_w: float | None = None
+    power_limit_w: float | None = None  # enforced (what the card ran under)
+    power_limit_default_w: float | None = None  # the board's default; above power_limit_w = capped
+    # compute processes on the GPU when the bench started (none of them ours): pid, used_gib
+    compute_processes: list[dict[str, Any]] | None = None
     max_sm_clock_mhz: float | None = None
     pcie_max_gen: int | None = None
     pcie_max_width: int | None = None

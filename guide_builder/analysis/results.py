@@ -131,7 +131,7 @@ class TierPick:
 class Pitfall:
     """A trap derived from the data, with its evidence."""
 
-    kind: str  # oom | needs_offload | below_floor | throttling | bandwidth | laptop | slow_disk | no_bf16 | cuda_12_8
+    kind: str  # oom | needs_offload | below_floor | throttling | bandwidth | laptop | slow_disk | no_bf16 | cuda_12_8 | power_capped
     gpu: str
     title: Message
     evidence_text: Message | str
