@@ -113,6 +113,7 @@ CLAIMS = (
     "ram_swap",
     "disk_space",
     "noise_db",
+    "noise_reduction_db",
     "memory_bandwidth_loss_pct",
     "memory_throttle",
     "fan_layout",

@@ -25,6 +25,7 @@ PART_CLAIMS = (
     "ram_swap",
     "disk_space",
     "noise_db",
+    "noise_reduction_db",
     "memory_bandwidth_loss_pct",
     "memory_throttle",
     "fan_layout",
@@ -223,6 +224,21 @@ def check_throttle(row, dataset: Dataset, value: float) -> Flag:
     )
 
 
+def check_noise_reduction(row, dataset: Dataset, value: float) -> Flag:
+    """A claimed noise reduction against the same source's own before and after figures."""
+    gpu = text(row.get("gpu_name")) or text(row.get("gpu"))
+    rep = dataset.reported
+    own = rep.loc[
+        (rep["gpu_name"] == gpu) & (rep["claim"] == "noise_db") & (rep["source"] == row["source"])
+    ]["value"].dropna()
+    if len(own) < 2:
+        return Flag("unverified", msg("parts.noise", value=value))
+    before, after = float(own.max()), float(own.min())
+    words = msg("parts.noise_delta", value=value, before=before, after=after, delta=before - after)
+    grade = "consistent" if abs(value - (before - after)) <= 1 else "implausible"
+    return Flag(grade, words)
+
+
 def check_board(row, dataset: Dataset) -> Flag:
     note = text(row.get("note"))
     refs = dataset.reference("hardware_refs")
@@ -281,6 +297,8 @@ def _flag(row, claim, value, dataset, config, fits) -> Flag:
         return Flag("implausible", msg("parts.swap", value=value or 64))
     if claim == "noise_db":
         return Flag("unverified", msg("parts.noise", value=value))
+    if claim == "noise_reduction_db" and value:
+        return check_noise_reduction(row, dataset, value)
     if claim == "memory_bandwidth_loss_pct":
         return Flag("unverified", msg("parts.per_10c", value=value))
     if claim == "memory_throttle" and value:

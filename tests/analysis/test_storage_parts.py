@@ -222,3 +222,22 @@ def test_fixture_tree_has_no_references(tmp_path):
     advice = storage.storage_advice(data, AnalysisConfig())
     assert advice.floors == [] and advice.basis == "config"
     shutil.rmtree(tmp_path / "m")
+
+
+def test_measured_host_rss_raises_the_ram_advice(tmp_path):
+    from analysis_data import timed
+
+    cards = [gpu("Card A", vram=24, pcie_gen=4, pcie_lanes=16)]
+    runs = timed("b1", "Card A", [5.0, 5.1], variant="model_offload", peak_host_rss_gib=45.0)
+    data = with_refs(tmp_path / "m", gpus=cards, runs=runs)
+    cfg = AnalysisConfig()
+    (need,) = [
+        r
+        for r in storage.storage_advice(data, cfg).ram
+        if (r.variant, r.layout) == ("model_offload", "hf_published")
+    ]
+    # measured 45 GiB beats the 33.5 GiB bound: 8 + 45 = 53 GiB -> 64.
+    assert need.measured_peak_gib == 45.0 and need.measured_benches == ("b1",)
+    assert need.recommended_gib == 64
+    assert storage.recommended_ram_for(data, cfg, "model_offload") == 64
+    assert storage.recommended_ram_for(data, cfg, "plain") == 48  # no run: the bound
