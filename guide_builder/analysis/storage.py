@@ -153,6 +153,8 @@ def load_transient_bytes(
 
 @dataclass(frozen=True)
 class LoadFloor:
+    """A first-load floor: one variant's files, one layout, one drive class."""
+
     variant: str
     layout: str
     storage_class: str
@@ -166,6 +168,8 @@ class LoadFloor:
 
 @dataclass(frozen=True)
 class RamNeed:
+    """System RAM a variant needs: held weights, load peak, measured RSS, advice."""
+
     variant: str
     layout: str
     host_weights_gib: float
@@ -177,6 +181,8 @@ class RamNeed:
 
 @dataclass(frozen=True)
 class DiskNeed:
+    """Disk space of a variant's files in one layout (GB)."""
+
     variant: str
     layout: str
     gb: float
@@ -184,6 +190,8 @@ class DiskNeed:
 
 @dataclass(frozen=True)
 class MeasuredLoad:
+    """A bench's load probes, with the floor at its measured disk rate."""
+
     gpu: str
     bench_id: str
     cold_s: float | None
@@ -194,6 +202,8 @@ class MeasuredLoad:
 
 @dataclass(frozen=True)
 class CardRam:
+    """The RAM advice for a card, by the variant it needs to fit."""
+
     gpu: str
     vram_gib: float
     variant: str
@@ -203,6 +213,8 @@ class CardRam:
 
 @dataclass
 class StorageAdvice:
+    """Everything the storage page shows."""
+
     basis: str  # "table" (variant_memory.csv) or "config"
     h2d_gb_s: float
     h2d_basis: str
