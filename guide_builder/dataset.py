@@ -27,6 +27,7 @@ from guide_builder.schema import (
     PARTS,
     PRICES,
     PROBES_TABLE,
+    REFERENCE_FILES,
     REPORTED,
     RUNS,
     SCHEMA_VERSION,
@@ -66,6 +67,13 @@ class Dataset:
     roots: tuple[Path, ...] = ()
     duplicates_dropped: int = 0  # identical rows seen more than once (merged benches)
     warnings: list[str] = field(default_factory=list)
+    # Sourced reference tables (catalog/storage_classes.csv, pcie_links.csv, hardware_refs.csv).
+    references: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def reference(self, name: str) -> pd.DataFrame:
+        """A reference table by name; empty (with its columns) when the file is absent."""
+        table = next(t for _, t, attr in REFERENCE_FILES if attr == name)
+        return self.references.get(name, _empty(table))
 
     def gpu(self, name: str) -> pd.Series:
         """The catalogue row of a canonical name."""
@@ -239,7 +247,18 @@ class _Loader:
             roots=roots,
             duplicates_dropped=duplicates,
             warnings=self.warnings,
+            references=self._references(layout),
         )
+
+    def _references(self, layout: Layout) -> dict[str, pd.DataFrame]:
+        if layout.catalog_dir is None:
+            return {}
+        out = {}
+        for name, table, attr in REFERENCE_FILES:
+            path = layout.catalog_dir / name
+            if path.is_file():
+                out[attr] = self.read([path], table)
+        return out
 
     def _catalog(self, layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame]:
         gpus, workloads = _empty(GPUS), _empty(WORKLOADS)

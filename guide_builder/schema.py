@@ -82,7 +82,8 @@ PROBES = (
     "pcie_link_width",
     "pcie_link_max_gen",
     "pcie_link_max_width",
-    "h2d_bandwidth",
+    "h2d_bandwidth",  # from pinned host memory
+    "h2d_bandwidth_pageable",  # from ordinary host memory, as offloading moves it
     "model_load_cold",
     "model_load_warm",
     "disk_read",
@@ -123,8 +124,20 @@ CLAIMS = (
     "load_seconds",
     "temperature",
     "price_cny",
+    # storage, memory, cooling and motherboard claims
+    "disk_read",
+    "ram",
+    "ram_swap",
+    "disk_space",
+    "noise_db",
+    "noise_reduction_db",
+    "memory_bandwidth_loss_pct",
+    "memory_throttle",
+    "fan_layout",
+    "board_slot",
+    "slot_attenuation",
 )
-CLAIM_UNITS = ("s", "gb_s", "gib", "gb", "w", "c", "cny")
+CLAIM_UNITS = ("s", "gb_s", "gib", "gb", "w", "c", "cny", "db", "pct", "tb", "gen", "fans")
 PRECISIONS = ("bf16", "fp16", "fp16_acc16", "fp8", "int4", "nvfp4")
 
 RUNS = Table(
@@ -211,6 +224,12 @@ RUNS = Table(
         Column("sm_clock_mean_mhz", "float", "Mean SM clock.", minimum=0),
         Column("clock_event_reasons", "int", "OR of NVML clock-event reason bits seen.", minimum=0),
         Column("image_sha256", "sha256", "sha256 of the decoded image's uint8 pixels."),
+        Column(
+            "peak_host_rss_gib",
+            "float",
+            "Peak resident host memory of the worker process during this configuration, up to this row (build, placement, images).",
+            minimum=0,
+        ),
     ),
 )
 
@@ -510,7 +529,89 @@ REPORTED = Table(
         Column("steps", "int", "Steps stated.", positive=True),
         Column("workload", "text", "Matching workload registry name, when one matches."),
         Column("note", "text", "Context, quoted where useful."),
+        Column("note_zh", "text", "The note in Chinese."),
     ),
+)
+
+_SOURCED = (
+    Column("source", "text", "Title of the page the figure comes from.", required=True),
+    Column("url", "url", "Where the figure comes from.", required=True),
+    Column("quote", "text", "Short verbatim excerpt containing the figure.", required=True),
+    Column("note", "text", "What the figure means here (English)."),
+    Column("note_zh", "text", "The note in Chinese."),
+)
+
+STORAGE_CLASSES = Table(
+    "storage_classes",
+    key=("storage_class",),
+    doc="Typical sequential read rate of each kind of drive, from a named drive's figures.",
+    columns=(
+        Column(
+            "storage_class",
+            "enum",
+            "Kind of drive.",
+            required=True,
+            allowed=("hdd", "sata_ssd", "nvme_pcie3", "nvme_pcie4", "nvme_pcie5"),
+        ),
+        Column("read_gb_s", "float", "Sequential read rate.", required=True, positive=True),
+        Column("example", "text", "The drive the figure belongs to.", required=True),
+        *_SOURCED,
+    ),
+)
+
+PCIE_LINKS = Table(
+    "pcie_links",
+    key=("gen", "lanes", "kind", "gpu"),
+    doc="PCIe bandwidth per direction: theoretical per lane, and published host-to-device copies.",
+    columns=(
+        Column("gen", "int", "PCIe generation.", required=True, positive=True),
+        Column("lanes", "int", "Lanes the figure is for.", required=True, positive=True),
+        Column(
+            "kind",
+            "enum",
+            "theoretical|measured_pinned|measured_pageable.",
+            required=True,
+            allowed=("theoretical", "measured_pinned", "measured_pageable"),
+        ),
+        Column("gb_s", "float", "Bandwidth per direction.", required=True, positive=True),
+        Column("gpu", "text", "Card a measured figure was taken on."),
+        *_SOURCED,
+    ),
+)
+
+HARDWARE_REFS = Table(
+    "hardware_refs",
+    key=("kind", "item"),
+    doc="Sourced reference figures for cooling and platform advice (fans, memory limits, lanes).",
+    columns=(
+        Column(
+            "kind",
+            "enum",
+            "What the row is.",
+            required=True,
+            allowed=(
+                "fan_airflow",
+                "fan_airflow_basis",
+                "airflow_rule",
+                "memory_tjmax",
+                "dram_refresh",
+                "platform_lanes",
+                "board_slot",
+                "ssd_fill",
+            ),
+        ),
+        Column("item", "text", "The part, memory type, rule or platform.", required=True),
+        Column("value", "float", "The figure.", required=True, minimum=0),
+        Column("unit", "text", "Unit of value.", required=True),
+        *_SOURCED,
+    ),
+)
+
+# Optional catalogue files: (file name, table, Dataset attribute).
+REFERENCE_FILES = (
+    ("storage_classes.csv", STORAGE_CLASSES, "storage_classes"),
+    ("pcie_links.csv", PCIE_LINKS, "pcie_links"),
+    ("hardware_refs.csv", HARDWARE_REFS, "hardware_refs"),
 )
 
 TABLES: dict[str, Table] = {
@@ -523,6 +624,9 @@ TABLES: dict[str, Table] = {
     "parts": PARTS,
     "workloads": WORKLOADS,
     "reported": REPORTED,
+    "storage_classes": STORAGE_CLASSES,
+    "pcie_links": PCIE_LINKS,
+    "hardware_refs": HARDWARE_REFS,
     "variant_memory": VARIANT_MEMORY,
 }
 
@@ -559,7 +663,10 @@ class BenchGpu(BaseModel):
     name_nvml: str
     name: str = ""  # canonical catalogue name, empty when unknown
     vram_gib: float | None = None
-    power_limit_w: float | None = None
+    power_limit_w: float | None = None  # enforced (what the card ran under)
+    power_limit_default_w: float | None = None  # the board's default; above power_limit_w = capped
+    # compute processes on the GPU when the bench started (none of them ours): pid, used_gib
+    compute_processes: list[dict[str, Any]] | None = None
     max_sm_clock_mhz: float | None = None
     pcie_max_gen: int | None = None
     pcie_max_width: int | None = None

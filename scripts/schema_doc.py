@@ -44,6 +44,9 @@ LOCATIONS = {
     "workloads": "catalog/workloads.csv",
     "reported": "reported/*.csv",
     "variant_memory": "catalog/variant_memory.csv",
+    "storage_classes": "catalog/storage_classes.csv",
+    "pcie_links": "catalog/pcie_links.csv",
+    "hardware_refs": "catalog/hardware_refs.csv",
 }
 
 # Unit suffixes of column names (longest first), as schema.py defines them.

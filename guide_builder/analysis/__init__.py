@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from guide_builder.analysis import floors as _floors
 from guide_builder.analysis.config import AnalysisConfig
-from guide_builder.analysis.cooling import cooling
+from guide_builder.analysis.cooling import cooling, cooling_estimates
 from guide_builder.analysis.estimates import estimates
 from guide_builder.analysis.factcheck import fact_checks
 from guide_builder.analysis.fit import fits
 from guide_builder.analysis.measured import measured_results
-from guide_builder.analysis.pcie import pcie
+from guide_builder.analysis.pcie import pcie, pcie_estimates, reference_sources
 from guide_builder.analysis.pitfalls import pitfalls
 from guide_builder.analysis.power import psu_advice
 from guide_builder.analysis.pricing import card_price_table
 from guide_builder.analysis.results import Analysis
 from guide_builder.analysis.roi import roi, roi_for
 from guide_builder.analysis.rows import workload_names
+from guide_builder.analysis.storage import storage_advice
 from guide_builder.analysis.tiers import candidates, tiers
 from guide_builder.dataset import Dataset
 
@@ -56,4 +57,8 @@ def analyse(dataset: Dataset, config: AnalysisConfig | None = None) -> Analysis:
         roi_model=roi_model,
         tier_exclusions=excluded,
         prices=card_price_table(dataset, config),
+        storage=storage_advice(dataset, config, fit_list),
+        cooling_estimates=cooling_estimates(dataset, config, results),
+        pcie_estimates=pcie_estimates(dataset, config),
+        hardware_refs=reference_sources(dataset),
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from guide_builder.analysis.config import AnalysisConfig
+from guide_builder.analysis.factcheck_parts import check_parts, handles
 from guide_builder.analysis.floors import PRECISION_ORDER, RATE_OF, FloorKey
 from guide_builder.analysis.pricing import PriceFigure, price_for
 from guide_builder.analysis.results import FactCheck, Fit, Flag, Floor, GpuResult
@@ -238,6 +239,8 @@ def fact_checks(
     arch_of = dict(zip(dataset.gpus["name"], dataset.gpus["architecture"].astype(str), strict=True))
     out: list[FactCheck] = []
     for _, row in dataset.reported.iterrows():
+        if handles(row):  # drives, RAM, cooling and boards: factcheck_parts.py
+            continue
         gpu = text(row.get("gpu_name")) or text(row["gpu"])
         cat = catalogue_row(dataset, gpu)
         value = num(row.get("value"))
@@ -275,4 +278,4 @@ def fact_checks(
                 floor_s=floor_s,
             )
         )
-    return out
+    return out + check_parts(dataset, config, fits)

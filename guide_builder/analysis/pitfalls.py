@@ -350,6 +350,32 @@ def spill(dataset: Dataset, fits: list[Fit], config: AnalysisConfig) -> list[Pit
     return [general, *reported]
 
 
+def power_capped(dataset: Dataset) -> list[Pitfall]:
+    """A bench whose card ran under a power limit below its default: its times are not the card's."""
+    out = []
+    for bench_id, meta in sorted(dataset.benches.items()):
+        for g in meta.gpus:
+            enforced, default = g.power_limit_w, g.power_limit_default_w
+            if enforced is None or default is None or enforced >= default - 1.0:
+                continue
+            out.append(
+                Pitfall(
+                    "power_capped",
+                    g.name or g.name_nvml,
+                    msg("power_cap.title", gpu=g.name or g.name_nvml, bench=bench_id),
+                    msg(
+                        "power_cap.text",
+                        enforced=enforced,
+                        default=default,
+                        pct=100.0 * enforced / default,
+                    ),
+                    "measured",
+                    bench_id,
+                )
+            )
+    return out
+
+
 def pitfalls(dataset, fits, checks, cooling, results, config) -> list[Pitfall]:
     return [
         *fit_pitfalls(fits, config),
@@ -360,4 +386,5 @@ def pitfalls(dataset, fits, checks, cooling, results, config) -> list[Pitfall]:
         *bandwidth(dataset, results, config),
         *slow_disk(dataset, config),
         *catalogue_pitfalls(dataset),
+        *power_capped(dataset),
     ]

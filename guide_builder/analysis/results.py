@@ -151,7 +151,7 @@ class TierPick:
 class Pitfall:
     """A trap derived from the data, with its evidence."""
 
-    kind: str  # oom | needs_offload | below_floor | throttling | bandwidth | laptop | slow_disk | no_bf16 | cuda_12_8
+    kind: str  # oom | needs_offload | below_floor | throttling | bandwidth | laptop | slow_disk | no_bf16 | cuda_12_8 | power_capped
     gpu: str
     title: Message
     evidence_text: Message | str
@@ -251,3 +251,8 @@ class Analysis:
     tier_exclusions: list[Message] = field(default_factory=list)
     # Per card: {"rule": PriceFigure | None, "new": ..., "used": ..., "history": [...]}
     prices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Computed without a bench (storage.py, cooling.py, pcie.py).
+    storage: Any = None
+    cooling_estimates: list[Any] = field(default_factory=list)
+    pcie_estimates: list[Any] = field(default_factory=list)
+    hardware_refs: list[dict[str, Any]] = field(default_factory=list)  # sources shown on pages

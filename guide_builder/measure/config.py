@@ -45,10 +45,10 @@ class MeasureConfig:
         return cls(**known)
 
     def configurations(self) -> list[tuple[str, str, float | None]]:
-        """(workload, variant, memory cap) in run order: caps innermost."""
-        return [
-            (w, v, cap)
-            for w in self.workloads
-            for v in self.variants
-            for cap in self.memory_caps_gib
-        ]
+        """(workload, variant, memory cap) in run order: every uncapped one before any capped.
+
+        A capped configuration is the likeliest to fail (and a CUDA error costs the worker), and
+        a time limit that cuts the run short should cut memory emulation, not the timings.
+        """
+        caps = sorted(self.memory_caps_gib, key=lambda c: (c is not None, c or 0.0))
+        return [(w, v, cap) for cap in caps for w in self.workloads for v in self.variants]

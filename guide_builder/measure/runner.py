@@ -243,6 +243,8 @@ class Runner:
                     "cuda_version",
                     "diffusers_version",
                     "transformers_version",
+                    "host_rss_method",
+                    "memory_cap_overhead_gib",
                 ):
                     bench.meta[k] = v
                 else:

@@ -65,13 +65,16 @@ class Worker:
         from guide_builder.measure.timing import Timer
 
         self.torch = torch
-        self.device: Device = make_device(self.target["kind"])
-        self.timer = Timer(self.device)
+        from guide_builder.measure.rss import PeakRss
+
         self.nvml = Nvml()
         self.handle = (
             self.nvml.handle(self.target["index"]) if self.target.get("index") is not None else None
         )
-        self.emit("env", _environment(torch))
+        self.device: Device = make_device(self.target["kind"], used_gib=self._nvml_used_gib)
+        self.timer = Timer(self.device)
+        self.rss = PeakRss()
+        self.emit("env", {**_environment(torch), "host_rss_method": self.rss.method})
         self.sampler = Sampler(
             self.nvml,
             self.target.get("index"),
@@ -88,6 +91,14 @@ class Worker:
         finally:
             self.sampler.stop()
         self.emit("done")
+
+    def _nvml_used_gib(self) -> float | None:
+        """Device memory in use by every process (NVML), for the memory cap's overhead."""
+        if self.handle is None:
+            return None
+        return self.nvml.read(
+            "nvmlDeviceGetMemoryInfo", self.handle, convert=lambda m: m.used / 2**30
+        )
 
     # -- probes -------------------------------------------------------------------------
     def _probes(self) -> None:
@@ -142,6 +153,7 @@ class Worker:
         self.emit("begin", {"key": key, "phase": self.phase})
         pipe = maker = None
         failure: BaseException | None = None
+        self.rss.reset()  # the peak host RSS of this configuration: build, placement and images
         try:
             maker, pipe = self._prepare(w, v, (base["width"], base["height"]), cap)
             self._phases(maker, w, seed, base, key, done, capped=cap is not None)
@@ -163,7 +175,12 @@ class Worker:
         gc.collect()
         self.device.empty_cache()
         if status is not None:
-            self._emit_row(base, self.phase, status=status, error=error)
+            self._emit_row(
+                {**base, "peak_host_rss_gib": self.rss.peak_gib()},
+                self.phase,
+                status=status,
+                error=error,
+            )
         self.device.set_memory_cap(None)
         self.emit("end_config", key)
         if poisoned:
@@ -189,6 +206,8 @@ class Worker:
             build_on = "cpu" if v.build_on_cpu else dev.torch_device
             pipe = w.family.build(self.cfg.weights, build_on, dtype, self._options())
         dev.set_memory_cap(cap)
+        if cap is not None:
+            self.emit("env", {"memory_cap_overhead_gib": dev.cap_overhead_gib})
         dev.reset_peak()
         pipe.set_progress_bar_config(disable=True)
         if self.cfg.attention_backend:
@@ -267,6 +286,7 @@ class Worker:
             "peak_allocated_gib": peak_alloc,
             "peak_reserved_gib": peak_res,
             "energy_j": (e1 - e0) if e0 is not None and e1 is not None else None,
+            "peak_host_rss_gib": self.rss.peak_gib(),
             "image_sha256": result.sha256 if result.finite else None,
         }
         return self._emit_row(

@@ -59,6 +59,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("power.md", "power.md.j2", "nav.power"),
     ("cooling.md", "cooling.md.j2", "nav.cooling"),
     ("motherboard.md", "motherboard.md.j2", "nav.motherboard"),
+    ("storage.md", "storage.md.j2", "nav.storage"),
     ("roi.md", "roi.md.j2", "nav.roi"),
     ("fact-check.md", "fact_check.md.j2", "nav.fact_check"),
     ("methodology.md", "methodology.md.j2", "nav.methodology"),
