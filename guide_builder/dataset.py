@@ -23,6 +23,7 @@ from guide_builder.schema import (
     DEFAULT_MAX_FILE_MIB,
     GPUS,
     PROBES_TABLE,
+    QUALITY,
     REPORTED,
     RUNS,
     SCHEMA_VERSION,
@@ -53,6 +54,7 @@ class Dataset:
     workloads: pd.DataFrame
     reported: pd.DataFrame
     variant_memory: pd.DataFrame = field(default_factory=lambda: _empty(VARIANT_MEMORY))
+    quality: pd.DataFrame = field(default_factory=lambda: _empty(QUALITY))  # --quality-prompts
     benches: dict[str, BenchMeta] = field(default_factory=dict)
     resolver: NameResolver | None = None
     roots: tuple[Path, ...] = ()
@@ -222,6 +224,10 @@ class _Loader:
             workloads=workloads,
             reported=reported.reset_index(drop=True),
             variant_memory=self._variant_memory(layout),
+            quality=self.read(
+                [d / "quality.csv" for d in layout.bench_dirs if (d / "quality.csv").is_file()],
+                QUALITY,
+            ),
             benches=benches,
             resolver=resolver,
             roots=roots,

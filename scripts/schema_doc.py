@@ -41,6 +41,7 @@ LOCATIONS = {
     "workloads": "catalog/workloads.csv",
     "reported": "reported/*.csv",
     "variant_memory": "catalog/variant_memory.csv",
+    "quality": "benches/<bench-id>/quality.csv",
 }
 
 # Unit suffixes of column names (longest first), as schema.py defines them.

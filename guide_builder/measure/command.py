@@ -185,6 +185,11 @@ def _gpus(ctx, param, value: str) -> str:
     help="Continue the bench named by --bench-id with its saved config, skipping finished work.",
 )
 @click.option(
+    "--quality-prompts",
+    is_flag=True,
+    help="After timing, render a fixed prompt set with every variant, save the images and compare each with plain's (PSNR, SSIM) into quality.csv. Needs --weights real (tiny works, for tests) and plain among the variants.",
+)
+@click.option(
     "--plugin",
     "plugins",
     multiple=True,
@@ -241,6 +246,7 @@ def _fresh_config(opts):
         note=opts["note"],
         record_hostname=opts["record_hostname"],
         plugins=[str(Path(p).resolve()) if p.endswith(".py") else p for p in opts["plugins"]],
+        quality_prompts=opts["quality_prompts"],
     )
 
 
@@ -268,6 +274,7 @@ RESUMED_FIELDS = {
     "note": "note",
     "record_hostname": "record_hostname",
     "plugins": "plugins",
+    "quality_prompts": "quality_prompts",
 }
 
 

@@ -53,6 +53,7 @@ class Worker:
         self.target = job["target"]
         self.bench_id = job["bench_id"]
         self.next_index = job["next_run_index"]
+        self.quality_refs: dict[tuple[str, int], Any] = {}  # plain's pixels per prompt
 
     def run(self) -> None:
         workload_registry.load_plugins(self.cfg.plugins)
@@ -157,6 +158,8 @@ class Worker:
         try:
             maker, pipe = self._prepare(w, v, (base["width"], base["height"]), cap)
             self._phases(maker, w, seed, base, key, done, capped=cap is not None)
+            if self.cfg.quality_prompts and cap is None:
+                self._quality(maker, w, v.name, seed, base)
         except Exception as exc:  # OOM, CUDA errors, anything a workload raises
             failure = exc
         # references to the failed frame's tensors are dropped here, outside the except block,
@@ -244,6 +247,63 @@ class Worker:
         end = time.monotonic() + soak_left
         while soak_left > 0 and time.monotonic() < end:
             self._image(maker, w, seed, base, key, "soak")
+
+    def _quality(self, maker, w, variant: str, seed: int, base: dict[str, Any]) -> None:
+        """Render the fixed prompt set; compare each image with plain's (after all timing)."""
+        from guide_builder.measure import quality
+
+        dev = self.device.torch_device
+        encoder = maker.extras.get("_unloaded")
+        for i, prompt in enumerate(quality.PROMPTS):
+            overrides: dict[str, Any] = {"prompt": prompt}
+            if encoder is not None:  # unloaded: borrow it back for this prompt only
+                maker.pipe.text_encoder = encoder.to(dev)
+                try:
+                    overrides = w.family.encode(maker.pipe, prompt, dev)
+                finally:
+                    maker.pipe.text_encoder = None
+                    encoder.to("cpu")
+                    self.device.empty_cache()
+            pixels = quality.to_uint8(maker(seed, overrides).images)
+            rel = f"images/{w.name}/{variant}/{i}.png"
+            self.emit("image", {"path": rel, "png": quality.png_bytes(pixels)})
+            if variant == quality.REFERENCE_VARIANT:
+                self.quality_refs[(w.name, i)] = pixels
+                continue
+            reference = self._reference(w.name, i)
+            if reference is None:
+                continue  # no plain image of this prompt: nothing to compare with
+            self.emit(
+                "quality",
+                {
+                    "bench_id": self.bench_id,
+                    "gpu_uuid": base.get("gpu_uuid"),
+                    "device": base["device"],
+                    "weights": base["weights"],
+                    "workload": w.name,
+                    "variant": variant,
+                    "prompt_index": i,
+                    "reference_variant": quality.REFERENCE_VARIANT,
+                    **quality.compare(pixels, reference),
+                    "image": rel,
+                },
+            )
+
+    def _reference(self, workload: str, index: int):
+        """plain's image of a prompt: from this worker, or as an earlier worker saved it."""
+        from pathlib import Path
+
+        from guide_builder.measure import quality
+
+        if (workload, index) not in self.quality_refs:
+            path = (
+                Path(self.cfg.out)
+                / self.bench_id
+                / f"images/{workload}/{quality.REFERENCE_VARIANT}/{index}.png"
+            )
+            if path.is_file():
+                self.quality_refs[(workload, index)] = quality.read_png(path.read_bytes())
+        return self.quality_refs.get((workload, index))
 
     def _image(
         self, maker, w, seed, base, key, phase, record=True, reset_peak=False
