@@ -21,6 +21,7 @@ from guide_builder.measure import workloads as workload_registry
 from guide_builder.measure.config import MeasureConfig
 from guide_builder.measure.device import Device, describe_exception
 from guide_builder.measure.identity import configuration_columns, device_columns
+from guide_builder.measure.rss import PeakRss
 
 
 def config_key(target_id: str, workload: str, variant: str, cap: float | None) -> str:
@@ -54,6 +55,7 @@ class Worker:
         self.bench_id = job["bench_id"]
         self.next_index = job["next_run_index"]
         self.quality_refs: dict[tuple[str, int], Any] = {}  # plain's pixels per prompt
+        self.rss = PeakRss()
 
     def run(self) -> None:
         workload_registry.load_plugins(self.cfg.plugins)
@@ -66,15 +68,12 @@ class Worker:
         from guide_builder.measure.timing import Timer
 
         self.torch = torch
-        from guide_builder.measure.rss import PeakRss
-
         self.nvml = Nvml()
         self.handle = (
             self.nvml.handle(self.target["index"]) if self.target.get("index") is not None else None
         )
         self.device: Device = make_device(self.target["kind"], used_gib=self._nvml_used_gib)
         self.timer = Timer(self.device)
-        self.rss = PeakRss()
         self.emit("env", {**_environment(torch), "host_rss_method": self.rss.method})
         self.sampler = Sampler(
             self.nvml,
