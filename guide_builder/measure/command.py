@@ -78,7 +78,7 @@ def _gpus(ctx, param, value: str) -> str:
 @click.option(
     "--variants",
     default=None,
-    help="Comma-separated variants: plain, text_encoder_unload, model_offload, group_offload, sequential_offload (default: all the device supports but sequential_offload).",
+    help="Comma-separated variants: plain, text_encoder_unload, model_offload, group_offload, sequential_offload, fp8, gguf_q8_0, gguf_q4_k_m, and <fp8|gguf_q8_0|gguf_q4_k_m>+text_encoder_unload (default on cuda: all but sequential_offload and the combinations; on cpu: plain, text_encoder_unload).",
 )
 @click.option(
     "--memory-caps",
