@@ -118,6 +118,55 @@ class TensorSpec:
         return n
 
 
+# where each component's weights stay while images are made: on the device, in host RAM
+# (visiting the device whole while that component runs), or streamed block by block
+PLACEMENT = {
+    "plain": {"transformer": "device", "text_encoder": "device", "vae": "device"},
+    "text_encoder_unload": {"transformer": "device", "text_encoder": "host", "vae": "device"},
+    "model_offload": {"transformer": "visits", "text_encoder": "visits", "vae": "visits"},
+    "group_offload": {"transformer": "streamed", "text_encoder": "streamed", "vae": "streamed"},
+    "sequential_offload": {
+        "transformer": "streamed",
+        "text_encoder": "streamed",
+        "vae": "streamed",
+    },
+}
+
+
+def placement(variant: str) -> dict[str, str]:
+    """Component -> device | host | visits | streamed under a variant name."""
+    base, _, extra = variant.partition("+")
+    if extra == "text_encoder_unload":
+        return PLACEMENT["text_encoder_unload"]
+    if base in VARIANT_SCHEME:
+        return PLACEMENT["plain"]
+    try:
+        return PLACEMENT[base]
+    except KeyError:
+        raise KeyError(f"unknown variant {variant!r}") from None
+
+
+def variant_weights(table: Iterable[dict], variant: str) -> dict[str, dict[str, int]]:
+    """Weight bytes per component under a variant, from variant_memory.csv rows.
+
+    Returns {component: {"bytes": ..., "storage": ..., "placement": ...}}: the transformer in
+    the variant's scheme, the text encoder and the VAE in bf16 (as the variants load them).
+    """
+    scheme = variant_scheme(variant)
+    wanted = {"transformer": scheme, "text_encoder": "bf16", "vae": "bf16"}
+    where = placement(variant)
+    out: dict[str, dict] = {}
+    for row in table:
+        component = str(row["component"])
+        if wanted.get(component) == row["storage"]:
+            out[component] = {
+                "bytes": int(row["weight_bytes"]),
+                "storage": wanted[component],
+                "placement": where[component],
+            }
+    return out
+
+
 def variant_scheme(variant: str) -> str:
     """The transformer's storage scheme under a variant name (`gguf_q8_0+text_encoder_unload` too)."""
     return VARIANT_SCHEME.get(variant.split("+", 1)[0], "bf16")

@@ -27,6 +27,7 @@ from guide_builder.schema import (
     PARTS,
     PRICES,
     PROBES_TABLE,
+    QUALITY,
     REFERENCE_FILES,
     REPORTED,
     RUNS,
@@ -58,6 +59,7 @@ class Dataset:
     workloads: pd.DataFrame
     reported: pd.DataFrame
     variant_memory: pd.DataFrame = field(default_factory=lambda: _empty(VARIANT_MEMORY))
+    quality: pd.DataFrame = field(default_factory=lambda: _empty(QUALITY))  # --quality-prompts
     benches: dict[str, BenchMeta] = field(default_factory=dict)
     resolver: NameResolver | None = None
     # catalog/prices.csv (with `gpu_name` resolved), fx_rates.csv and parts.csv
@@ -239,6 +241,10 @@ class _Loader:
             workloads=workloads,
             reported=reported.reset_index(drop=True),
             variant_memory=self._variant_memory(layout),
+            quality=self.read(
+                [d / "quality.csv" for d in layout.bench_dirs if (d / "quality.csv").is_file()],
+                QUALITY,
+            ),
             benches=benches,
             resolver=resolver,
             prices=prices,

@@ -460,6 +460,59 @@ WORKLOADS = Table(
     ),
 )
 
+QUALITY = Table(
+    "quality",
+    key=("bench_id", "gpu_uuid", "workload", "variant", "prompt_index"),
+    doc="Image quality of each variant against the bf16 `plain` images of the same prompts (measure --quality-prompts).",
+    columns=(
+        Column("bench_id", "text", "Bench id.", required=True),
+        Column("gpu_uuid", "text", "GPU UUID; empty on cpu."),
+        Column("device", "enum", "Where the images were made.", required=True, allowed=DEVICES),
+        Column(
+            "weights",
+            "enum",
+            "Weights mode (real for figures that mean anything).",
+            required=True,
+            allowed=WEIGHTS,
+        ),
+        Column("workload", "text", "Workload registry name (size, steps, seed).", required=True),
+        Column("variant", "text", "Variant whose image is compared.", required=True),
+        Column(
+            "prompt_index",
+            "int",
+            "Index into the fixed prompt set (guide_builder/measure/quality.py).",
+            required=True,
+            minimum=0,
+        ),
+        Column(
+            "reference_variant",
+            "text",
+            "Variant of the reference image (plain: bf16).",
+            required=True,
+        ),
+        Column(
+            "psnr_db",
+            "float",
+            "PSNR over the uint8 pixels in dB; empty when the images are identical (infinite).",
+            minimum=0,
+        ),
+        Column(
+            "ssim",
+            "float",
+            "Mean SSIM (11x11 Gaussian window, RGB channels averaged).",
+            required=True,
+        ),
+        Column(
+            "identical",
+            "enum",
+            "Pixel-identical to the reference.",
+            required=True,
+            allowed=("true", "false"),
+        ),
+        Column("image", "text", "The image, relative to the bench folder.", required=True),
+    ),
+)
+
 VARIANT_MEMORY = Table(
     "variant_memory",
     key=("component", "storage"),
@@ -628,6 +681,7 @@ TABLES: dict[str, Table] = {
     "pcie_links": PCIE_LINKS,
     "hardware_refs": HARDWARE_REFS,
     "variant_memory": VARIANT_MEMORY,
+    "quality": QUALITY,
 }
 
 # Columns a CSV of each kind must at least have; others may be added in later

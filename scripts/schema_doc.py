@@ -47,6 +47,7 @@ LOCATIONS = {
     "storage_classes": "catalog/storage_classes.csv",
     "pcie_links": "catalog/pcie_links.csv",
     "hardware_refs": "catalog/hardware_refs.csv",
+    "quality": "benches/<bench-id>/quality.csv",
 }
 
 # Unit suffixes of column names (longest first), as schema.py defines them.

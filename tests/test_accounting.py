@@ -106,3 +106,27 @@ def test_variant_names_map_to_schemes():
     assert variant_scheme("gguf_q4_k_m+text_encoder_unload") == "gguf_q4_k_m"
     assert variant_scheme("fp8") == "fp8_e4m3"
     assert variant_scheme("group_offload") == "bf16"
+
+
+def test_variant_weights_read_the_committed_table():
+    import csv
+    from pathlib import Path
+
+    from guide_builder.accounting import placement, variant_weights
+
+    path = Path(__file__).resolve().parents[1] / "measurements/catalog/variant_memory.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    by = {(r["component"], r["storage"]): int(r["weight_bytes"]) for r in table}
+    w = variant_weights(table, "gguf_q4_k_m+text_encoder_unload")
+    assert w["transformer"] == {
+        "bytes": by["transformer", "gguf_q4_k_m"],
+        "storage": "gguf_q4_k_m",
+        "placement": "device",
+    }
+    assert w["text_encoder"]["placement"] == "host" and w["text_encoder"]["storage"] == "bf16"
+    assert variant_weights(table, "fp8")["transformer"]["bytes"] == by["transformer", "fp8_e4m3"]
+    assert placement("group_offload")["transformer"] == "streamed"
+    assert placement("plain") == placement("gguf_q8_0")
+    with pytest.raises(KeyError):
+        placement("turbo")

@@ -78,7 +78,7 @@ def _gpus(ctx, param, value: str) -> str:
 @click.option(
     "--variants",
     default=None,
-    help="Comma-separated variants: plain, text_encoder_unload, model_offload, group_offload, sequential_offload (default: all the device supports but sequential_offload).",
+    help="Comma-separated variants: plain, text_encoder_unload, model_offload, group_offload, sequential_offload, fp8, gguf_q8_0, gguf_q4_k_m, and <fp8|gguf_q8_0|gguf_q4_k_m>+text_encoder_unload (default on cuda: all but sequential_offload and the combinations; on cpu: plain, text_encoder_unload).",
 )
 @click.option(
     "--memory-caps",
@@ -185,6 +185,11 @@ def _gpus(ctx, param, value: str) -> str:
     help="Continue the bench named by --bench-id with its saved config, skipping finished work.",
 )
 @click.option(
+    "--quality-prompts",
+    is_flag=True,
+    help="After timing, render a fixed prompt set with every variant, save the images and compare each with plain's (PSNR, SSIM) into quality.csv. Needs --weights real (tiny works, for tests) and plain among the variants.",
+)
+@click.option(
     "--plugin",
     "plugins",
     multiple=True,
@@ -241,6 +246,7 @@ def _fresh_config(opts):
         note=opts["note"],
         record_hostname=opts["record_hostname"],
         plugins=[str(Path(p).resolve()) if p.endswith(".py") else p for p in opts["plugins"]],
+        quality_prompts=opts["quality_prompts"],
     )
 
 
@@ -268,6 +274,7 @@ RESUMED_FIELDS = {
     "note": "note",
     "record_hostname": "record_hostname",
     "plugins": "plugins",
+    "quality_prompts": "quality_prompts",
 }
 
 

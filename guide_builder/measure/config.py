@@ -35,6 +35,7 @@ class MeasureConfig:
     record_hostname: bool = False
     resume: bool = False
     plugins: list[str] = field(default_factory=list)
+    quality_prompts: bool = False  # render quality.PROMPTS per variant, compare with plain
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -21,6 +21,7 @@ from guide_builder.measure import workloads as workload_registry
 from guide_builder.measure.config import MeasureConfig
 from guide_builder.measure.device import Device, describe_exception
 from guide_builder.measure.identity import configuration_columns, device_columns
+from guide_builder.measure.rss import PeakRss
 
 
 def config_key(target_id: str, workload: str, variant: str, cap: float | None) -> str:
@@ -53,6 +54,8 @@ class Worker:
         self.target = job["target"]
         self.bench_id = job["bench_id"]
         self.next_index = job["next_run_index"]
+        self.quality_refs: dict[tuple[str, int], Any] = {}  # plain's pixels per prompt
+        self.rss = PeakRss()
 
     def run(self) -> None:
         workload_registry.load_plugins(self.cfg.plugins)
@@ -65,15 +68,12 @@ class Worker:
         from guide_builder.measure.timing import Timer
 
         self.torch = torch
-        from guide_builder.measure.rss import PeakRss
-
         self.nvml = Nvml()
         self.handle = (
             self.nvml.handle(self.target["index"]) if self.target.get("index") is not None else None
         )
         self.device: Device = make_device(self.target["kind"], used_gib=self._nvml_used_gib)
         self.timer = Timer(self.device)
-        self.rss = PeakRss()
         self.emit("env", {**_environment(torch), "host_rss_method": self.rss.method})
         self.sampler = Sampler(
             self.nvml,
@@ -157,6 +157,8 @@ class Worker:
         try:
             maker, pipe = self._prepare(w, v, (base["width"], base["height"]), cap)
             self._phases(maker, w, seed, base, key, done, capped=cap is not None)
+            if self.cfg.quality_prompts and cap is None:
+                self._quality(maker, w, v.name, seed, base)
         except Exception as exc:  # OOM, CUDA errors, anything a workload raises
             failure = exc
         # references to the failed frame's tensors are dropped here, outside the except block,
@@ -244,6 +246,63 @@ class Worker:
         end = time.monotonic() + soak_left
         while soak_left > 0 and time.monotonic() < end:
             self._image(maker, w, seed, base, key, "soak")
+
+    def _quality(self, maker, w, variant: str, seed: int, base: dict[str, Any]) -> None:
+        """Render the fixed prompt set; compare each image with plain's (after all timing)."""
+        from guide_builder.measure import quality
+
+        dev = self.device.torch_device
+        encoder = maker.extras.get("_unloaded")
+        for i, prompt in enumerate(quality.PROMPTS):
+            overrides: dict[str, Any] = {"prompt": prompt}
+            if encoder is not None:  # unloaded: borrow it back for this prompt only
+                maker.pipe.text_encoder = encoder.to(dev)
+                try:
+                    overrides = w.family.encode(maker.pipe, prompt, dev)
+                finally:
+                    maker.pipe.text_encoder = None
+                    encoder.to("cpu")
+                    self.device.empty_cache()
+            pixels = quality.to_uint8(maker(seed, overrides).images)
+            rel = f"images/{w.name}/{variant}/{i}.png"
+            self.emit("image", {"path": rel, "png": quality.png_bytes(pixels)})
+            if variant == quality.REFERENCE_VARIANT:
+                self.quality_refs[(w.name, i)] = pixels
+                continue
+            reference = self._reference(w.name, i)
+            if reference is None:
+                continue  # no plain image of this prompt: nothing to compare with
+            self.emit(
+                "quality",
+                {
+                    "bench_id": self.bench_id,
+                    "gpu_uuid": base.get("gpu_uuid"),
+                    "device": base["device"],
+                    "weights": base["weights"],
+                    "workload": w.name,
+                    "variant": variant,
+                    "prompt_index": i,
+                    "reference_variant": quality.REFERENCE_VARIANT,
+                    **quality.compare(pixels, reference),
+                    "image": rel,
+                },
+            )
+
+    def _reference(self, workload: str, index: int):
+        """plain's image of a prompt: from this worker, or as an earlier worker saved it."""
+        from pathlib import Path
+
+        from guide_builder.measure import quality
+
+        if (workload, index) not in self.quality_refs:
+            path = (
+                Path(self.cfg.out)
+                / self.bench_id
+                / f"images/{workload}/{quality.REFERENCE_VARIANT}/{index}.png"
+            )
+            if path.is_file():
+                self.quality_refs[(workload, index)] = quality.read_png(path.read_bytes())
+        return self.quality_refs.get((workload, index))
 
     def _image(
         self, maker, w, seed, base, key, phase, record=True, reset_peak=False

@@ -125,3 +125,23 @@ def test_unloaded_encoder_is_released_and_embeddings_carry_no_graph():
     gc.collect()
     assert all(r() is None for r in params), "something still holds the unloaded encoder's weights"
     assert embeds[0].shape[-1] == zimage.TINY_TEXT_ENCODER["hidden_size"]
+
+
+def test_every_new_variant_runs_on_the_cpu_and_validates(tmp_path):
+    from measure_helpers import FAST, measure, problems, rows
+
+    names = ["plain", "fp8", "gguf_q8_0", "gguf_q4_k_m", "group_offload"]
+    res = measure(
+        tmp_path,
+        *FAST,
+        *("--workloads", "zimage-turbo-1024", "--no-probes", "--variants", ",".join(names)),
+    )
+    assert res.returncode == 0, res.stderr
+    assert problems(tmp_path / "b") == []
+    got = rows(tmp_path / "b")
+    assert sorted({r["variant"] for r in got}) == sorted(names)
+    assert all(r["status"] == "ok" and float(r["peak_host_rss_gib"]) > 0 for r in got)
+    hashes = {r["variant"]: r["image_sha256"] for r in got}
+    assert hashes["group_offload"] == hashes["plain"]  # same weights, same arithmetic
+    assert hashes["gguf_q4_k_m"] == hashes["plain"]  # nothing 256 wide in the tiny model
+    assert hashes["gguf_q8_0"] != hashes["plain"] and hashes["fp8"] != hashes["plain"]
