@@ -1,6 +1,6 @@
 /* Table filters (.gb-filters[data-for=CLASS]) whose choice lives in the URL (?band=entry&vram=16).
  *
- * Each <select data-param=NAME> matches rows' data-NAME: equal by default, or
+ * (CLASS marks the tables, or a box around them.) Each <select data-param=NAME> matches rows' data-NAME: equal by default, or
  * "at least" with data-match="min". A row of class gb-detail (a folded details
  * row) follows the row above it. One document$.subscribe (instant navigation).
  */
@@ -20,7 +20,7 @@
   function apply(box) {
     var selects = Array.prototype.slice.call(box.querySelectorAll("select[data-param]"));
     var shown = 0, total = 0;
-    document.querySelectorAll("table." + box.dataset.for + " tbody").forEach(function (body) {
+    document.querySelectorAll("." + box.dataset.for + " tbody").forEach(function (body) {
       var visible = true;
       Array.prototype.forEach.call(body.rows, function (row) {
         if (row.classList.contains("gb-detail")) {
