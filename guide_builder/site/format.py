@@ -64,10 +64,8 @@ class Formatter:
             return DASH
         return self.cat.quantity(float(value), unit, digits)
 
-    def interval(
-        self, value: Any, low: Any, high: Any, unit: str = "s", digits: int = 1
-    ) -> str:
-        """"4.6 s (3.9–5.5)": the value with its interval; the value alone when there is none."""
+    def interval(self, value: Any, low: Any, high: Any, unit: str = "s", digits: int = 1) -> str:
+        """ "4.6 s (3.9–5.5)": the value with its interval; the value alone when there is none."""
         text = self.quantity(value, unit, digits)
         if text == DASH or missing(low) or missing(high):
             return text
@@ -99,7 +97,7 @@ class Formatter:
         return self.cat.t(key) if self.cat.has(key) else str(kind)
 
     def price(self, price: Any) -> str:
-        """"¥8,299 · 首发价 2025-01" / "¥8,299 · launch 2025-01", with a stale mark when old."""
+        """ "¥8,299 · 首发价 2025-01" / "¥8,299 · launch 2025-01", with a stale mark when old."""
         if price is None:
             return DASH
         value = getattr(price, "cny", None)

@@ -21,14 +21,23 @@ from guide_builder.site.links import PageLinks, slugify
 from guide_builder.site.views import SiteView
 
 # Worst first: the order of the fact-check's summary and its default sort.
-VERDICTS = ("impossible", "implausible", "contradicts_spec", "unverified", "plausible", "consistent")
+VERDICTS = (
+    "impossible",
+    "implausible",
+    "contradicts_spec",
+    "unverified",
+    "plausible",
+    "consistent",
+)
 COMPARE_MAX = 4
 _SENTENCE_END = re.compile(r"(?<=[。！？])|(?<=[.!?])\s+(?=[A-Z0-9(])")
 
 
 def claim_anchor(fc: Any) -> str:
     """A stable anchor for one checked claim: card, claim kind and a digest of what was claimed."""
-    key = "|".join(str(x) for x in (fc.gpu, fc.claim, fc.value, fc.unit, fc.precision, fc.source, fc.date))
+    key = "|".join(
+        str(x) for x in (fc.gpu, fc.claim, fc.value, fc.unit, fc.precision, fc.source, fc.date)
+    )
     digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:6]
     return f"claim-{slugify(fc.gpu, set())}-{slugify(fc.claim, set())}-{digest}"
 
@@ -239,8 +248,10 @@ class Pieces:
                     if value is not None
                     else DASH
                 )
-                if r.workload == ref and value is not None and (
-                    chart is None or value < chart["s"]
+                if (
+                    r.workload == ref
+                    and value is not None
+                    and (chart is None or value < chart["s"])
                 ):
                     chart = {
                         "s": round(float(value), 3),

@@ -24,7 +24,10 @@ class Price:
 
 def test_prices_carry_kind_and_date_in_each_language():
     assert Formatter("zh").price(Price(8299, "launch", "2025-01-07")) == "¥8,299 · 首发价 2025-01"
-    assert Formatter("en").price(Price(8299, "launch", "2025-01-07")) == "¥8,299 · launch price 2025-01"
+    assert (
+        Formatter("en").price(Price(8299, "launch", "2025-01-07"))
+        == "¥8,299 · launch price 2025-01"
+    )
     stale = Formatter("en").price(Price(12999, "street", "2024-03", stale=True))
     assert stale.startswith("¥12,999 · street price 2024-03") and "out of date" in stale
     assert "过时" in Formatter("zh").price(Price(12999, "street", "2024-03", stale=True))
@@ -63,8 +66,13 @@ def test_data_text_in_the_page_language_with_an_english_fallback():
 
 def test_claim_anchors_are_stable_and_distinct():
     fc = SimpleNamespace(
-        gpu="RTX 4090", claim="seconds_per_image", value=0.87, unit="s", precision="bf16",
-        source="article", date="2026-02-24",
+        gpu="RTX 4090",
+        claim="seconds_per_image",
+        value=0.87,
+        unit="s",
+        precision="bf16",
+        source="article",
+        date="2026-02-24",
     )
     other = SimpleNamespace(**{**vars(fc), "value": 1.03})
     assert claim_anchor(fc) == claim_anchor(SimpleNamespace(**vars(fc)))
@@ -79,9 +87,9 @@ def test_first_sentence():
 
 
 def test_charts_use_only_trace_types_of_the_vendored_bundle(fixture_site):
-    bundle = (
-        fixture_site.root / "assets/guide/vendor/plotly-basic.min.js"
-    ).read_text(encoding="utf-8")
+    bundle = (fixture_site.root / "assets/guide/vendor/plotly-basic.min.js").read_text(
+        encoding="utf-8"
+    )
     assert "plotly.js (basic - minified)" in bundle[:200]
     for path in (fixture_site.root / "assets/guide/charts").glob("*.json"):
         for trace in json.loads(path.read_text(encoding="utf-8"))["data"]:

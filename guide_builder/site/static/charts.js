@@ -15,6 +15,9 @@
   "use strict";
 
   var BUNDLE = new URL("vendor/plotly-basic.min.js", document.currentScript.src).href;
+  // Only the tag of the page first loaded runs: one that instant navigation copies
+  // into <head> later is inert (scripts inserted that way never execute).
+  var initialTag = document.querySelector("script[data-gb-plotly]");
   var loading = null;
 
   // Resolves when window.Plotly exists: the deferred tag's load, or a tag added here.
@@ -22,12 +25,11 @@
     if (window.Plotly) return Promise.resolve(window.Plotly);
     if (loading) return loading;
     loading = new Promise(function (resolve, reject) {
-      var tag = document.querySelector("script[data-gb-plotly]");
+      var tag = initialTag;
       if (!tag) {
         tag = document.createElement("script");
         tag.src = BUNDLE;
         tag.async = true;
-        tag.setAttribute("data-gb-plotly", "");
         document.head.appendChild(tag);
       }
       tag.addEventListener("load", function () { resolve(window.Plotly); });
