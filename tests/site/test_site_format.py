@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-import pytest
-
 from guide_builder.analysis.results import Figure
 from guide_builder.site.format import Formatter
 from guide_builder.site.pieces import claim_anchor, first_sentence
@@ -148,8 +146,9 @@ def test_fact_check_page_is_a_table_with_a_summary_and_anchors(fixture_site, fix
 
 def test_no_chart_without_data_on_the_methodology_page(tmp_path):
     """Without measured runs the efficiency chart is a sentence, not empty axes."""
-    from site_helpers import FIXTURE, build
     import shutil
+
+    from site_helpers import FIXTURE, build
 
     data = tmp_path / "data"
     shutil.copytree(FIXTURE, data)
