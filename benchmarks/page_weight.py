@@ -122,12 +122,16 @@ def measure(site: Path) -> list[dict]:
             cdp.on("Network.loadingFinished", finished)
             cdp.on("Network.requestWillBeSent", sent)
             start = time.monotonic()
-            page.goto(base + path, wait_until="load", timeout=120_000)
-            has_chart = page.locator(".gb-chart[data-src], .gb-compare-chart").count() > 0
+            page.goto(base + path, wait_until="domcontentloaded", timeout=120_000)
+            # a plotly chart is drawn when its SVG exists; the home page's static SVG on arrival
+            has_chart = page.locator(
+                ".gb-chart[data-src], .gb-compare-chart, .gb-svg-chart"
+            ).count()
             first_chart = None
             if has_chart:
-                page.wait_for_selector(".gb-chart .main-svg", timeout=120_000)
+                page.wait_for_selector(".gb-chart .main-svg, .gb-svg-chart", timeout=120_000)
                 first_chart = time.monotonic() - start
+            page.wait_for_load_state("load", timeout=120_000)
             page.wait_for_timeout(1500)  # late requests (search index) count towards the visit
             rows.append(
                 {

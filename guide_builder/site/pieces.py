@@ -18,6 +18,7 @@ from guide_builder.site.charts import EVIDENCE_COLOURS, has_points
 from guide_builder.site.escape import clean_json, html_attr, html_text, markdown_text, safe_url
 from guide_builder.site.format import DASH, Formatter, missing
 from guide_builder.site.links import PageLinks, slugify
+from guide_builder.site.svgchart import scatter_svg
 from guide_builder.site.views import SiteView
 
 # Worst first: the order of the fact-check's summary and its default sort.
@@ -77,6 +78,10 @@ class Pieces:
 
     def has_points(self, spec: dict[str, Any]) -> bool:
         return has_points(spec)
+
+    def scatter_svg(self, spec: dict[str, Any]) -> Markup:
+        """The price/speed scatter as static SVG (the home page's light chart)."""
+        return scatter_svg(spec, self.fmt.cat.t("nochart.generic"))
 
     # fact-check ----------------------------------------------------------------
     def badge(self, grade: str, count: int | None = None) -> Markup:

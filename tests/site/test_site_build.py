@@ -93,7 +93,8 @@ def test_home_has_three_tiers_in_cny_and_the_headline_chart(fixture_site, lang):
     assert "RTX 4070 Ti Super" in html and "RTX 4090" in html
     usd = {"zh": "¥12,999（美国首发价 $1,599）", "en": "¥12,999 (US launch price $1,599)"}[lang]
     assert usd in html  # CNY with the US price beside it
-    assert 'data-src="assets/guide/charts/headline.json"' in html
+    # the headline chart is static SVG (no plotly.js on the home page): one point per card
+    assert 'class="gb-svg-chart"' in html and html.count('class="gb-svg-point"') >= 3
 
 
 def test_gpu_page_has_specs_curves_flags_and_fit(fixture_site):
@@ -210,7 +211,7 @@ def test_render_out_writes_the_same_page_set_as_the_build(fixture_site, tmp_path
             expected.add(lang_prefix + path.rstrip("/") + ".md")
     assert rendered == expected
     assert (out / "assets/guide/vendor/plotly-basic.min.js").is_file()
-    assert (out / "en/assets/guide/charts/headline.json").is_file()
+    assert (out / "en/assets/guide/charts/price-1.json").is_file()
     assert (out / "downloads/runs.csv").is_file()
 
 

@@ -115,7 +115,7 @@ def test_price_scatter_labels_its_front_and_colours_by_evidence(fixture_site):
     from guide_builder.site.charts import EVIDENCE_COLOURS
 
     spec = json.loads(
-        (fixture_site.root / "en/assets/guide/charts/headline.json").read_text(encoding="utf-8")
+        (fixture_site.root / "en/assets/guide/charts/price-1.json").read_text(encoding="utf-8")
     )
     points = [t for t in spec["data"] if "markers" in t.get("mode", "")]
     assert points
@@ -160,3 +160,17 @@ def test_no_chart_without_data_on_the_methodology_page(tmp_path):
         assert "gb-nochart" in html and "guide-builder measure" in html
         assert 'id="efficiency-floor"' not in html and "efficiency-floor.json" not in html
     assert not (site / "assets/guide/charts/efficiency-floor.json").exists()
+
+
+def test_home_chart_is_static_svg_that_names_its_points(fixture_site, fixture_analysis):
+    from guide_builder.site.svgchart import nice_ticks
+
+    assert nice_ticks(0, 37) == [0, 10, 20, 30, 40]
+    assert nice_ticks(2000, 15000)[0] <= 2000 and nice_ticks(2000, 15000)[-1] >= 15000
+    for lang in ("", "en/"):
+        html = (fixture_site.root / lang / "index.html").read_text(encoding="utf-8")
+        assert "plotly" not in html
+        svg = html.split('<svg class="gb-svg-chart"')[1].split("</svg>")[0]
+        titles = re.findall(r"<circle[^>]*gb-svg-point[^>]*><title>([^<]+)</title>", svg)
+        assert len(titles) >= 3 and all(t.split("\n")[0].startswith("RTX") for t in titles)
+        assert re.search(r'class="gb-svg-label"[^>]*>RTX', svg)  # the Pareto front is labelled
