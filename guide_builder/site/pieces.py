@@ -292,6 +292,7 @@ class Pieces:
                 "no_chart": t("compare.no_chart", workload=ref),
                 "card": t("col.gpu"),
                 "remove": t("compare.remove"),
+                "legend": t("chart.colour_is_evidence"),
             },
         }
 

@@ -401,3 +401,16 @@ def test_charts_render_after_instant_navigation_from_a_chart_free_page(served, p
     page.locator("form[data-md-component=palette] label:visible").first.click()
     page.wait_for_function(f"() => ({read})() !== {before!r}", timeout=5000)
     assert page.problems == []
+
+
+def test_home_chart_follows_the_palette_toggle_without_plotly(served, page):
+    _, base, _ = served
+    urls = _requests(page)
+    page.goto(base, wait_until="load")
+    read = "() => getComputedStyle(document.querySelector('.gb-svg-chart text')).fill"
+    before = page.evaluate(read)
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    page.wait_for_function(f"() => ({read})() !== {before!r}", timeout=5000)
+    assert page.locator(".gb-svg-chart .gb-svg-point").count() >= 3
+    assert not [u for u in urls if "plotly" in u]
+    assert page.problems == []

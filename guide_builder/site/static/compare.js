@@ -86,7 +86,8 @@
         yaxis: { title: { text: data.words.axis }, automargin: true },
         xaxis: { automargin: true },
         margin: { l: 60, r: 20, t: 50, b: 60 },
-        legend: { orientation: "h", y: -0.3 },
+        showlegend: true, // colour = evidence level, even with one level
+        legend: { orientation: "h", y: -0.3, title: { text: data.words.legend } },
         barmode: "group",
       },
     };
