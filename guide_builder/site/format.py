@@ -31,17 +31,10 @@ def missing(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class LocalText:
-    """A data-born text in the page's language, or the English text marked as English."""
+    """A data-born text and the language it is in ("" when there is no text)."""
 
     text: str
-    lang: str  # the language the text is in ("" when empty)
-
-    @property
-    def fallback(self) -> bool:
-        """True when the page's language had no text and this is the English one."""
-        return bool(self.text) and self._page_lang != self.lang
-
-    _page_lang: str = ""
+    lang: str
 
 
 class Formatter:
@@ -149,6 +142,6 @@ class Formatter:
         if self.lang != "en":
             own = get(f"{column}_{self.lang}")
             if own:
-                return LocalText(own, self.lang, self.lang)
+                return LocalText(own, self.lang)
         english = get(column)
-        return LocalText(english, "en" if english else "", self.lang)
+        return LocalText(english, "en" if english else "")

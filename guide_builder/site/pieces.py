@@ -134,6 +134,12 @@ class Pieces:
         gpu = self.view.gpus.get(name)
         return gpu.slug if gpu else slugify(name, set())
 
+    def seconds(self, r: Any) -> str:
+        """Seconds per image, with the estimator's interval where the row has one."""
+        return self.fmt.interval(
+            r.seconds.value, getattr(r, "low_s", None), getattr(r, "high_s", None), "s", 2
+        )
+
     # results filters -----------------------------------------------------------
     def band(self, price: Any) -> str:
         """The budget band of a CNY price ("" when unknown)."""

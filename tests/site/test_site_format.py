@@ -174,3 +174,21 @@ def test_home_chart_is_static_svg_that_names_its_points(fixture_site, fixture_an
         titles = re.findall(r"<circle[^>]*gb-svg-point[^>]*><title>([^<]+)</title>", svg)
         assert len(titles) >= 3 and all(t.split("\n")[0].startswith("RTX") for t in titles)
         assert re.search(r'class="gb-svg-label"[^>]*>RTX', svg)  # the Pareto front is labelled
+
+
+def test_gpu_pages_link_to_a_comparison_with_their_price_neighbours(fixture_site):
+    html = (fixture_site.root / "en/gpus/rtx-4090/index.html").read_text(encoding="utf-8")
+    link = re.search(r'<p class="gb-compare-link"><a href="([^"]+)"', html).group(1)
+    path, _, query = link.partition("?gpus=")
+    assert (fixture_site.root / "en/gpus/rtx-4090" / path / "index.html").resolve().is_file()
+    slugs = query.split(",")
+    assert "rtx-4090" in slugs and 2 <= len(slugs) <= 3
+
+
+def test_seconds_show_the_estimators_interval_when_present():
+    from guide_builder.site.pieces import Pieces
+
+    row = SimpleNamespace(seconds=SimpleNamespace(value=4.6), low_s=3.9, high_s=5.5)
+    pieces = Pieces(Formatter("en"), None, None, {})  # type: ignore[arg-type]
+    assert pieces.seconds(row) == "4.60 s (3.90–5.50)"
+    assert pieces.seconds(SimpleNamespace(seconds=SimpleNamespace(value=4.6))) == "4.60 s"
