@@ -142,12 +142,14 @@ def test_instant_navigation_renders_the_next_pages_charts(served, page):
     page.locator(f'article a[href="{base}results/"]').first.click()
     page.wait_for_url(base + "results/")
     assert page.evaluate("window.__sameDocument") == 42, "a full page load, not instant navigation"
+    page.wait_for_selector(".gb-chart[data-src]")  # the URL changes before the content does
     _charts_rendered(page)
     assert page.locator(".gb-chart .main-svg").count() >= 4
     # and once more, from the sortable table onto a GPU page with charts in content tabs
     page.locator(f'article a[href="{base}gpus/rtx-4090/"]').first.click()
     page.wait_for_url(base + "gpus/rtx-4090/")
     assert page.evaluate("window.__sameDocument") == 42
+    page.wait_for_selector(".tabbed-set .gb-chart[data-src]")
     _charts_rendered(page)
     assert page.problems == []
 
@@ -392,6 +394,7 @@ def test_charts_render_after_instant_navigation_from_a_chart_free_page(served, p
     page.locator(f'nav a[href="{base}en/results/"]').first.click()
     page.wait_for_url(base + "en/results/")
     assert page.evaluate("window.__sameDocument") == 7, "a full page load, not instant navigation"
+    page.wait_for_selector(".gb-chart[data-src]")  # the URL changes before the content does
     _charts_rendered(page)
     assert page.locator(".gb-chart .main-svg").count() >= 1
     assert len([u for u in urls if "plotly" in u]) == 1
