@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import ValidationError
 
+from guide_builder.bilingual import bilingual_warnings, data_files
 from guide_builder.catalog import (
     COMPUTED_TOLERANCE,
     PRECISION_COLUMNS,
@@ -233,6 +234,9 @@ class _Loader:
             self.warnings.append(
                 f"{duplicates} duplicated row(s) merged (same bench, same identity, same content)"
             )
+        self.warnings += bilingual_warnings(
+            data_files(layout.catalog_dir, layout.reported_files, roots)
+        )
         return Dataset(
             runs=runs.reset_index(drop=True),
             probes=probes.reset_index(drop=True),

@@ -276,6 +276,7 @@ def fact_checks(
                 note=text(row.get("note")),
                 flag=flag,
                 floor_s=floor_s,
+                note_zh=text(row.get("note_zh")),
             )
         )
     return out + check_parts(dataset, config, fits)

@@ -125,6 +125,7 @@ class FactCheck:
     note: str
     flag: Flag
     floor_s: float | None = None
+    note_zh: str = ""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,30 @@ import pandas as pd
 from guide_builder.analysis.results import GpuResult
 from guide_builder.site.escape import plot_text as esc
 
+# One colour per evidence level on every chart (the legend names the level), so a reader
+# sees at a glance which points were measured and which are someone's report or our estimate.
+EVIDENCE_COLOURS = {
+    "measured": "#1b7837",
+    "measured_synthetic": "#5aae61",
+    "reported": "#2166ac",
+    "estimated": "#e08214",
+}
+EVIDENCE_ORDER = tuple(EVIDENCE_COLOURS)
+
+
+def has_points(spec: dict[str, Any]) -> bool:
+    """Whether a figure has any data point (a chart without one is not drawn)."""
+    return any(len(trace.get("x") or []) for trace in spec.get("data", []))
+
+
+def interval(r: Any) -> tuple[float | None, float | None]:
+    """The estimator's interval (low_s, high_s) of a result row, when it has one."""
+    low, high = getattr(r, "low_s", None), getattr(r, "high_s", None)
+    if low is None or high is None or low != low or high != high:
+        return None, None
+    return float(low), float(high)
+
+
 # Telemetry is sampled at ~10 Hz: a long soak has tens of thousands of samples;
 # a chart needs a few hundred points to show the curve's shape.
 MAX_POINTS = 300
@@ -75,12 +99,16 @@ def seconds_by_gpu(
         tr["x"].append(esc(r.gpu))
         tr["y"].append(round(r.seconds.value, 3))
         tr["text"].append(f"{esc(words)}; n={r.n}")
-        tr["marker"]["color"].append(gpu_colour(r.gpu))
-        p90 = r.p90_s if r.p90_s is not None else r.seconds.value
-        tr["error_y"]["array"].append(round(max(p90 - r.seconds.value, 0.0), 3))
-        tr["error_y"]["arrayminus"].append(round((r.iqr_s or 0) / 2, 3))
-        if level == "estimated":
-            tr["marker"]["opacity"] = 0.5
+        tr["marker"]["color"].append(EVIDENCE_COLOURS.get(level, "#888888"))
+        low, high = interval(r)
+        if low is not None and high is not None:
+            # an estimate's interval from the estimator's cross-validation
+            tr["error_y"]["array"].append(round(max(high - r.seconds.value, 0.0), 3))
+            tr["error_y"]["arrayminus"].append(round(max(r.seconds.value - low, 0.0), 3))
+        else:
+            p90 = r.p90_s if r.p90_s is not None else r.seconds.value
+            tr["error_y"]["array"].append(round(max(p90 - r.seconds.value, 0.0), 3))
+            tr["error_y"]["arrayminus"].append(round((r.iqr_s or 0) / 2, 3))
     return {
         "data": list(traces.values()),
         "layout": _layout(t("chart.seconds_title"), t("chart.gpu"), t("chart.seconds_axis")),
@@ -101,39 +129,71 @@ def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
 def seconds_vs_price(
     rows: Sequence[GpuResult], t: Callable[..., str], evidence: Callable[[Any], str]
 ) -> dict[str, Any]:
-    """Seconds per image against price in CNY, with the Pareto front drawn as a line."""
+    """Seconds per image against price in CNY.
+
+    Colour is the evidence level (one trace, and one legend entry, per level);
+    cards on the Pareto front (nothing both cheaper and faster) carry their
+    name as a label, the others name themselves on hover; the front is a dotted
+    line; estimates show their interval as error bars where they have one.
+    """
     usable = [
         r
         for r in rows
         if r.seconds.value is not None and r.price_cny is not None and r.price_cny.value
     ]
     pts = [(float(r.price_cny.value), float(r.seconds.value)) for r in usable]
-    front = pareto_front(pts)
-    points = {
-        "type": "scatter",
-        "mode": "markers",
-        "name": t("chart.cards"),
-        "x": [p[0] for p in pts],
-        "y": [round(p[1], 3) for p in pts],
-        "text": [f"{esc(r.gpu)}<br>{esc(evidence(r.seconds))}" for r in usable],
-        "marker": {"color": [gpu_colour(r.gpu) for r in usable], "size": 11},
-        "hovertemplate": "%{text}<br>¥%{x:,.0f}, %{y:.2f} s<extra></extra>",
-    }
+    front = set(pareto_front(pts))
+    traces: dict[str, dict[str, Any]] = {}
+    for i, r in enumerate(usable):
+        level = r.seconds.evidence
+        tr = traces.setdefault(
+            level,
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "name": t("evidence." + level),
+                "x": [],
+                "y": [],
+                "text": [],
+                "hovertext": [],
+                "textposition": "top center",
+                "cliponaxis": False,
+                "marker": {"color": EVIDENCE_COLOURS.get(level, "#888888"), "size": 11},
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [],
+                    "arrayminus": [],
+                    "visible": False,
+                },
+                "hovertemplate": "%{hovertext}<br>¥%{x:,.0f}, %{y:.2f} s<extra></extra>",
+            },
+        )
+        tr["x"].append(pts[i][0])
+        tr["y"].append(round(pts[i][1], 3))
+        tr["text"].append(esc(r.gpu) if i in front else "")
+        tr["hovertext"].append(f"{esc(r.gpu)}<br>{esc(evidence(r.seconds))}")
+        low, high = interval(r)
+        tr["error_y"]["array"].append(round(max(high - pts[i][1], 0.0), 3) if high else 0)
+        tr["error_y"]["arrayminus"].append(round(max(pts[i][1] - low, 0.0), 3) if low else 0)
+        if low is not None:
+            tr["error_y"]["visible"] = True
+    ordered = [traces[k] for k in EVIDENCE_ORDER if k in traces] + [
+        v for k, v in traces.items() if k not in EVIDENCE_ORDER
+    ]
+    front_sorted = sorted(front, key=lambda i: pts[i])
     line = {
         "type": "scatter",
-        "mode": "lines+markers",
+        "mode": "lines",
         "name": t("chart.pareto"),
-        "x": [pts[i][0] for i in front],
-        "y": [round(pts[i][1], 3) for i in front],
-        "text": [esc(usable[i].gpu) for i in front],
+        "x": [pts[i][0] for i in front_sorted],
+        "y": [round(pts[i][1], 3) for i in front_sorted],
         "line": {"dash": "dot", "color": "#888888"},
-        "marker": {"symbol": "diamond-open", "size": 14, "color": "#888888"},
-        "hovertemplate": "%{text}<extra></extra>",
+        "hoverinfo": "skip",
     }
-    return {
-        "data": [points, line],
-        "layout": _layout(t("chart.price_title"), t("chart.price_axis"), t("chart.seconds_axis")),
-    }
+    layout = _layout(t("chart.price_title"), t("chart.price_axis"), t("chart.seconds_axis"))
+    layout["legend"]["title"] = {"text": t("chart.colour_is_evidence")}
+    return {"data": [*ordered, line] if front else ordered, "layout": layout}
 
 
 def vram_vs_capacity(

@@ -26,7 +26,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from guide_builder.site.build import SiteOptions, render_site
 from guide_builder.site.i18n import Catalogue
-from guide_builder.site.renderer import SCRIPTS, STYLESHEETS, Rendered, static_files
+from guide_builder.site.renderer import PLOTLY_JS, SCRIPTS, STYLESHEETS, Rendered, static_files
 
 log = get_plugin_logger(__name__)
 
@@ -133,6 +133,16 @@ class GuideBuilderPlugin(BasePlugin[GuideBuilderConfig]):
                 file = File.generated(config, src_uri, content=content, inclusion=inclusion)
             files.append(file)
         return files
+
+    def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
+        """Pages with a chart load plotly.js (deferred) in <head>; the others never do."""
+        if 'class="gb-chart' not in output:
+            return output
+        assert self.rendered is not None
+        up = "" if self.lang == self.rendered.default_language else "../"
+        src = "../" * (page.url or "").count("/") + up + PLOTLY_JS
+        tag = f'<script defer src="{src}" data-gb-plotly></script>'
+        return output.replace("</head>", tag + "</head>", 1)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.rendered is not None

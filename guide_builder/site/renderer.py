@@ -41,8 +41,10 @@ from guide_builder.site.escape import (
     title_meta,
     url_for_markup,
 )
+from guide_builder.site.format import Formatter
 from guide_builder.site.i18n import DEFAULT_LANGUAGES, Catalogue
 from guide_builder.site.links import PageLinks, page_url
+from guide_builder.site.pieces import Pieces
 from guide_builder.site.views import GpuView, SiteView, build_view
 
 PACKAGE_TEMPLATES = Path(str(resources.files("guide_builder.site") / "templates"))
@@ -54,6 +56,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("index.md", "home.md.j2", "nav.home"),
     ("tiers.md", "tiers.md.j2", "nav.tiers"),
     ("results.md", "results.md.j2", "nav.results"),
+    ("compare.md", "compare.md.j2", "nav.compare"),
     ("gpus/index.md", "gpus.md.j2", "nav.gpus"),
     ("pitfalls.md", "pitfalls.md.j2", "nav.pitfalls"),
     ("power.md", "power.md.j2", "nav.power"),
@@ -66,23 +69,26 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def static_files() -> dict[str, Path]:
-    """Site path -> file for the scripts, the stylesheet and the one plotly.js."""
-    import plotly
+PLOTLY_JS = f"{ASSETS}/vendor/plotly-basic.min.js"  # loaded only by pages with charts
 
-    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    files = {f"{ASSETS}/plotly.min.js": plotly_js}
-    for name in ("charts.js", "tablesort.js", "roi.js", "guide.css"):
+
+def static_files() -> dict[str, Path]:
+    """Site path -> file for the scripts, the stylesheet and the vendored plotly.js bundle."""
+    files = {PLOTLY_JS: STATIC_DIR / "vendor" / "plotly-basic.min.js"}
+    files[f"{ASSETS}/vendor/plotly.js-LICENSE.txt"] = STATIC_DIR / "vendor" / "plotly.js-LICENSE.txt"
+    for name in ("charts.js", "tablesort.js", "roi.js", "compare.js", "filters.js", "guide.css"):
         files[f"{ASSETS}/{name}"] = STATIC_DIR / name
     return files
 
 
-# Scripts in load order (plotly before the chart script) for extra_javascript.
+# Scripts on every page, in load order. plotly.js is not among them: the plugin adds it
+# (deferred) to pages with charts, and charts.js loads it on demand after instant navigation.
 SCRIPTS = (
-    f"{ASSETS}/plotly.min.js",
     f"{ASSETS}/charts.js",
     f"{ASSETS}/tablesort.js",
     f"{ASSETS}/roi.js",
+    f"{ASSETS}/compare.js",
+    f"{ASSETS}/filters.js",
 )
 STYLESHEETS = (f"{ASSETS}/guide.css",)
 
@@ -199,6 +205,7 @@ class Renderer:
             "t": cat.t,
             "f": cat,
             "h": helpers,
+            "p": Pieces(Formatter(cat.lang), links, view, output.files),
             "links": links,
             "view": view,
             "analysis": view.analysis,

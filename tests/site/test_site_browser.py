@@ -26,7 +26,7 @@ ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-ALL_CHARTS_SETTLED = """() => [...document.querySelectorAll('.gb-chart')]
+ALL_CHARTS_SETTLED = """() => [...document.querySelectorAll('.gb-chart:not([hidden])')]
     .every(e => e.dataset.state === 'drawn' || e.dataset.state === 'error')"""
 
 
@@ -88,6 +88,22 @@ def page(served):
 
 
 @pytest.fixture
+def browser_context_for(served):
+    """A page factory at a given viewport width (phone: 390 px)."""
+    _, _, browser = served
+    contexts = []
+
+    def make(width: int):
+        context = browser.new_context(viewport={"width": width, "height": 844})
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def out_dir(tmp_path) -> Path:
     folder = Path(os.environ.get("GUIDE_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
@@ -96,7 +112,7 @@ def out_dir(tmp_path) -> Path:
 
 def _charts_rendered(page) -> None:
     page.wait_for_function(ALL_CHARTS_SETTLED, timeout=20000)
-    total = page.locator(".gb-chart").count()
+    total = page.locator(".gb-chart:not([hidden])").count()
     drawn = page.locator(".gb-chart .main-svg").evaluate_all(
         "els => new Set(els.map(e => e.closest('.gb-chart'))).size"
     )
@@ -112,7 +128,7 @@ def test_every_page_loads_cleanly_with_every_chart_rendered(served, page):
         url = base + rel[: -len("index.html")]
         page.goto(url, wait_until="load")
         _charts_rendered(page)
-        charts += page.locator(".gb-chart").count()
+        charts += page.locator(".gb-chart:not([hidden])").count()
         assert page.problems == [], (url, page.problems)
     assert charts >= 20
 
@@ -126,12 +142,14 @@ def test_instant_navigation_renders_the_next_pages_charts(served, page):
     page.locator(f'article a[href="{base}results/"]').first.click()
     page.wait_for_url(base + "results/")
     assert page.evaluate("window.__sameDocument") == 42, "a full page load, not instant navigation"
+    page.wait_for_selector(".gb-chart[data-src]")  # the URL changes before the content does
     _charts_rendered(page)
     assert page.locator(".gb-chart .main-svg").count() >= 4
     # and once more, from the sortable table onto a GPU page with charts in content tabs
     page.locator(f'article a[href="{base}gpus/rtx-4090/"]').first.click()
     page.wait_for_url(base + "gpus/rtx-4090/")
     assert page.evaluate("window.__sameDocument") == 42
+    page.wait_for_selector(".tabbed-set .gb-chart[data-src]")
     _charts_rendered(page)
     assert page.problems == []
 
@@ -262,3 +280,140 @@ def test_screenshots_of_home_and_results(served, page, out_dir):
         _charts_rendered(page)
         page.screenshot(path=str(out_dir / f"{name}.png"), full_page=True)
         assert (out_dir / f"{name}.png").stat().st_size > 10_000
+
+
+# --- the reader's experience: compare, filters, widths, light pages --------------------
+
+WIDEST = """() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"""
+
+
+def _requests(page) -> list[str]:
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
+    return urls
+
+
+@pytest.mark.parametrize("lang", ["", "en/"])
+def test_compare_page_from_a_url_lists_the_chosen_cards(served, page, lang):
+    _, base, _ = served
+    page.goto(base + lang + "compare/?gpus=rtx-4090,rtx-3090", wait_until="load")
+    page.wait_for_selector(".gb-compare-table th a")
+    names = page.locator(".gb-compare-table thead th a").all_text_contents()
+    assert names == ["RTX 4090", "RTX 3090"]
+    assert page.locator("select[data-slot='0']").input_value() == "rtx-4090"
+    rows = page.locator(".gb-compare-table tbody th").all_text_contents()
+    assert any(("Suggested PSU" if lang else "建议电源") in r for r in rows), rows
+    _charts_rendered(page)
+    assert page.locator(".gb-compare-chart.js-plotly-plot").count() == 1
+    # a third card from the picker goes into the URL and survives a reload
+    page.select_option("select[data-slot='2']", "rtx-3060-12gb")
+    assert "gpus=rtx-4090,rtx-3090,rtx-3060-12gb" in page.url
+    page.reload(wait_until="load")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.gb-compare-table thead th a').length === 3"
+    )
+    assert page.problems == []
+
+
+def test_compare_without_cards_draws_no_chart(served, page):
+    _, base, _ = served
+    page.goto(base + "en/compare/", wait_until="load")
+    page.wait_for_function(
+        "() => document.querySelector('.gb-compare-chart').dataset.state === 'empty'"
+    )
+    assert page.locator(".gb-compare-chart").is_hidden()
+    assert page.locator(".gb-compare-empty").is_visible()
+    assert page.locator(".main-svg").count() == 0
+
+
+def test_a_results_filter_narrows_rows_and_survives_reload(served, page):
+    _, base, _ = served
+    page.goto(base + "en/results/", wait_until="load")
+    rows = page.locator(".gb-results tbody tr")
+    total = rows.count()
+    page.select_option(".gb-filters select[data-param=vram]", "24")
+    visible = page.locator(".gb-results tbody tr:not([hidden])")
+    narrowed = visible.count()
+    assert 0 < narrowed < total
+    vram = visible.evaluate_all("rs => rs.map(r => Number(r.dataset.vram))")
+    assert all(v >= 24 for v in vram), vram
+    assert "vram=24" in page.url
+    page.reload(wait_until="load")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.gb-results tbody tr:not([hidden])').length === {narrowed}"
+    )
+    assert page.locator(".gb-filters select[data-param=vram]").input_value() == "24"
+    assert page.problems == []
+
+
+def test_fact_check_filter_and_sort_keep_details_with_their_claim(served, page):
+    _, base, _ = served
+    page.goto(base + "en/fact-check/", wait_until="load")
+    total = page.locator("#gb-fact-checks tbody tr:not(.gb-detail)").count()
+    page.select_option(".gb-filters select[data-param=verdict]", "impossible")
+    shown = page.locator("#gb-fact-checks tbody tr:not(.gb-detail):not([hidden])")
+    assert 0 < shown.count() < total
+    assert set(shown.evaluate_all("rs => rs.map(r => r.dataset.verdict)")) == {"impossible"}
+    page.locator("#gb-fact-checks th").nth(1).click()  # sort by card
+    pairs = page.locator("#gb-fact-checks tbody tr").evaluate_all(
+        "rs => rs.map(r => r.classList.contains('gb-detail'))"
+    )
+    assert pairs == [False, True] * (len(pairs) // 2)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_page_scrolls_sideways(served, browser_context_for, width):
+    site, base, _ = served
+    page = browser_context_for(width)
+    wide = []
+    for rel in sorted(html_pages(site.root)):
+        page.goto(base + rel[: -len("index.html")], wait_until="load")
+        page.wait_for_timeout(50)
+        widest = page.evaluate(WIDEST)
+        if widest > width + 1:
+            wide.append((rel, widest))
+    assert wide == [], wide
+
+
+def test_chart_free_pages_request_no_plotly(served, page):
+    _, base, _ = served
+    urls = _requests(page)
+    for path in ("power/", "en/fact-check/", "en/gpus/", "pitfalls/"):
+        page.goto(base + path, wait_until="load")
+        assert page.locator(".gb-chart").count() == 0, path
+    page.wait_for_timeout(300)
+    assert not [u for u in urls if "plotly" in u]
+
+
+def test_charts_render_after_instant_navigation_from_a_chart_free_page(served, page):
+    _, base, _ = served
+    urls = _requests(page)
+    page.goto(base + "en/power/", wait_until="load")
+    page.evaluate("window.__sameDocument = 7")
+    assert page.evaluate("typeof window.Plotly") == "undefined"
+    page.locator(f'nav a[href="{base}en/results/"]').first.click()
+    page.wait_for_url(base + "en/results/")
+    assert page.evaluate("window.__sameDocument") == 7, "a full page load, not instant navigation"
+    page.wait_for_selector(".gb-chart[data-src]")  # the URL changes before the content does
+    _charts_rendered(page)
+    assert page.locator(".gb-chart .main-svg").count() >= 1
+    assert len([u for u in urls if "plotly" in u]) == 1
+    # and the palette toggle still re-colours them
+    read = "() => document.querySelector('.gb-chart.js-plotly-plot')._fullLayout.paper_bgcolor"
+    before = page.evaluate(read)
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    page.wait_for_function(f"() => ({read})() !== {before!r}", timeout=5000)
+    assert page.problems == []
+
+
+def test_home_chart_follows_the_palette_toggle_without_plotly(served, page):
+    _, base, _ = served
+    urls = _requests(page)
+    page.goto(base, wait_until="load")
+    read = "() => getComputedStyle(document.querySelector('.gb-svg-chart text')).fill"
+    before = page.evaluate(read)
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    page.wait_for_function(f"() => ({read})() !== {before!r}", timeout=5000)
+    assert page.locator(".gb-svg-chart .gb-svg-point").count() >= 3
+    assert not [u for u in urls if "plotly" in u]
+    assert page.problems == []

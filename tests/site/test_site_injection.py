@@ -120,7 +120,7 @@ class _Scan(html.parser.HTMLParser):
         if tag == "tr" and self.tables:
             self.tables[-1].append(0)
         if tag in ("td", "th") and self.tables and self.tables[-1]:
-            self.tables[-1][-1] += 1
+            self.tables[-1][-1] += int(dict(attrs).get("colspan") or 1)  # a details row spans all
 
 
 def _content(page: str) -> str:

@@ -24,8 +24,9 @@ def test_storage_page_has_floors_per_class_and_variant(fixture_site, lang, words
     text = article(fixture_site, lang, "storage")
     for word in words:
         assert word in text, word
-    # plain as published reads 33.3 GB (config sizes); at 0.56 GB/s SATA: 59.5 s + 0.8 s copy.
-    assert "33.3 GB" in text and "60.3" in text
+    # plain as published reads 33.0 GB (variant_memory.csv: fp32 DiT + bf16 encoder + fp32 VAE);
+    # at 0.56 GB/s SATA: 58.9 s + 0.8 s to copy 20.5 GB of bf16 weights at 25.5 GB/s.
+    assert "33.0 GB" in text and "59.7" in text
     for variant in ("plain", "fp8", "gguf_q8_0", "gguf_q4_k_m"):
         assert variant in text, variant
     assert "No data yet" not in text and "暂无数据" not in text
@@ -34,8 +35,8 @@ def test_storage_page_has_floors_per_class_and_variant(fixture_site, lang, words
 def test_measured_loads_sit_beside_the_floor_at_the_bench_disk(fixture_site):
     text = article(fixture_site, "en", "storage")
     assert "Measured loads" in text and "38.2 s" in text
-    # 33.3 GB at the bench's 3.4 GB/s disk = 9.8 s, plus 0.8 s to copy: 10.6 s.
-    assert "10.6 s" in text
+    # 33.0 GB at the bench's 3.4 GB/s disk = 9.7 s, plus 0.8 s to copy: 10.5 s.
+    assert "10.5 s" in text
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -53,6 +54,6 @@ def test_cooling_and_motherboard_answer_without_a_bench(fixture_site, lang):
 def test_article_storage_claims_on_the_fact_check_page(fixture_site):
     text = article(fixture_site, "en", "fact-check")
     assert "single RAM module triggers swap" in text and "one 64 GB module" in text
-    assert "from a SATA SSD at 0.56 GB/s" in text  # the 83 s load against its 60.3 s floor
+    assert "from a SATA SSD at 0.56 GB/s" in text  # the 83 s load against its 59.7 s floor
     zh = article(fixture_site, "zh", "fact-check")
     assert "单条内存触发交换" in zh and "SATA 固态硬盘" in zh

@@ -133,7 +133,10 @@ def test_pareto_front_and_stable_colours():
     )
     rows = [_result("A", 3.0, 10000), _result("B", 5.0, 4000), _result("C", 6.0, 12000)]
     fig = charts.seconds_vs_price(rows, Catalogue("en").t, Catalogue("en").evidence)
-    assert fig["data"][1]["text"] == ["B", "A"]  # C is dearer and slower than A
+    labels = {x for tr in fig["data"] if "text" in tr for x in tr["text"] if x}
+    assert labels == {"B", "A"}  # C is dearer and slower than A: named on hover only
+    hover = [x for tr in fig["data"] if "hovertext" in tr for x in tr["hovertext"]]
+    assert len(hover) == 3 and any(h.startswith("C<br>") for h in hover)
     assert all(tr["type"] in ("bar", "scatter") for tr in fig["data"])
 
 

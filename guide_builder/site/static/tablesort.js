@@ -21,12 +21,19 @@
     table.querySelectorAll("th").forEach(function (other) { other.removeAttribute("aria-sort"); });
     th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
     var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.sort(function (r1, r2) {
-      var order = compare(key(r1.cells[index]), key(r2.cells[index]));
+    // A row of class gb-detail (a folded details row) travels with the row above it.
+    var groups = [];
+    Array.prototype.forEach.call(body.rows, function (row) {
+      if (row.classList.contains("gb-detail") && groups.length) groups[groups.length - 1].push(row);
+      else groups.push([row]);
+    });
+    groups.sort(function (g1, g2) {
+      var order = compare(key(g1[0].cells[index]), key(g2[0].cells[index]));
       return ascending ? order : -order;
     });
-    rows.forEach(function (row) { body.appendChild(row); });
+    groups.forEach(function (group) {
+      group.forEach(function (row) { body.appendChild(row); });
+    });
   }
 
   function bind(table) {
