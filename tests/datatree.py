@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from guide_builder.schema import GPUS, PROBES_TABLE, REPORTED, RUNS, TELEMETRY, Table
+from guide_builder.schema import GPUS, PROBES_TABLE, REPORTED, RUNS, TELEMETRY, WORKLOADS, Table
 
 UUID = "GPU-11111111-2222-3333-4444-555555555555"
 BENCH = "bench-a"
@@ -61,6 +61,22 @@ RUN_ROW = {
     "peak_allocated_gib": "20.1",
 }
 
+WORKLOAD_ROW = {
+    "workload": "zimage-turbo-1024",
+    "model": "Tongyi-MAI/Z-Image-Turbo",
+    "width": "1024",
+    "height": "1024",
+    "steps": "8",
+    "transformer_forwards": "8",
+    "caption_tokens": "64",
+    "transformer_tflop_per_forward": "55.6059",
+    "text_encoder_tflop": "3.8751",
+    "vae_decode_tflop": "10.4722",
+    "transformer_params": "6154908736",
+    "diffusers_version": "0.42.1",
+    "torch_version": "2.13.0+cpu",
+}
+
 REPORTED_ROW = {
     "source": "An article",
     "date": "2026-02-24",
@@ -111,6 +127,7 @@ def write_tree(
     (root / "catalog" / "gpus.csv").write_text(
         csv_text(GPUS, gpus if gpus is not None else [GPU_ROW])
     )
+    (root / "catalog" / "workloads.csv").write_text(csv_text(WORKLOADS, [WORKLOAD_ROW]))
     bench = root / "benches" / BENCH
     bench.mkdir(parents=True, exist_ok=True)
     (bench / "bench.json").write_text(json.dumps(meta or bench_json()))
