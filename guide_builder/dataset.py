@@ -254,7 +254,10 @@ class _Loader:
         for value, line in zip(frame[column], frame["source_row"], strict=True):
             if value in seen:
                 self.problem(
-                    path, int(line), column, f"{shown(value)} appears twice (also line {seen[value]})"
+                    path,
+                    int(line),
+                    column,
+                    f"{shown(value)} appears twice (also line {seen[value]})",
                 )
             seen.setdefault(value, int(line))
 
@@ -280,7 +283,9 @@ class _Loader:
         line = row.source_row
         if value is None:
             if basis and not self._reported(path, line, column):
-                self.problem(path, line, column, f"basis {shown(basis)} is given but the value is empty")
+                self.problem(
+                    path, line, column, f"basis {shown(basis)} is given but the value is empty"
+                )
             return
         if not basis:
             self.problem(path, line, f"{column}_basis", "a TFLOPS value needs its basis")
@@ -289,7 +294,9 @@ class _Loader:
             return
         sm_count, clock = _number(row.sm_count), _number(row.boost_clock_mhz)
         if sm_count is None or clock is None:
-            needs = [c for c, v in (("sm_count", sm_count), ("boost_clock_mhz", clock)) if v is None]
+            needs = [
+                c for c, v in (("sm_count", sm_count), ("boost_clock_mhz", clock)) if v is None
+            ]
             self.problem(
                 path,
                 line,
@@ -413,7 +420,9 @@ class _Loader:
                 continue
             line = int(frame.at[i, "source_row"])
             if (file, uuid) not in uuid_index:
-                self.problem(file, line, "gpu_uuid", f"{shown(uuid)} is not one of bench.json's GPUs")
+                self.problem(
+                    file, line, "gpu_uuid", f"{shown(uuid)} is not one of bench.json's GPUs"
+                )
             elif pd.notna(index) and int(index) != uuid_index[(file, uuid)]:
                 self.problem(
                     file,
@@ -508,7 +517,6 @@ def _empty(table: Table) -> pd.DataFrame:
     return frame
 
 
-
 def _number(value: object) -> float | None:
     """A cell of a typed numeric column as a float; None when missing (NA or NaN)."""
     return None if pd.isna(value) else float(value)
@@ -529,6 +537,9 @@ def _bad_numbers(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, floa
             where = prefix + name + ("" if index is None else f".{index}")
             if isinstance(item, BaseModel):
                 yield from _bad_numbers(item, where + ".")
-            elif isinstance(item, int | float) and not isinstance(item, bool):
-                if not math.isfinite(item) or item < 0:
-                    yield where, item
+            elif (
+                isinstance(item, int | float)
+                and not isinstance(item, bool)
+                and (not math.isfinite(item) or item < 0)
+            ):
+                yield where, item

@@ -30,6 +30,8 @@ from guide_builder.cli import cli
 from guide_builder.csvio import read_raw
 from guide_builder.schema import TABLES, BenchGpu, BenchMeta, Column, HostInfo, Table
 
+pytestmark = pytest.mark.slow
+
 KINDS: list[tuple[str, str]] = [
     ("gpus", "catalog/gpus.csv"),
     ("workloads", "catalog/workloads.csv"),

@@ -297,6 +297,7 @@ def test_templates_dir_overrides_one_template(tmp_path):
     assert "Overridden" not in (out / "en/tiers.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_shipped_data_builds(tmp_path):
     """The repository's own mkdocs.yml and measurements build strictly."""
     site = build(tmp_path, REPO / "measurements")
