@@ -110,7 +110,9 @@ def check(
     layout = discover(roots, Path(catalog) if catalog is not None else None)
     loader = _Loader(int(max_file_mib * 2**20))
     for path in layout.missing_paths:
-        loader.problem(path, None, None, "no such folder")
+        loader.problem(path, None, None, "not a folder" if path.exists() else "no such folder")
+    for path, why in layout.unreadable:
+        loader.problem(path, None, None, f"cannot read the folder: {why}")
     for path in layout.empty_paths:
         loader.problem(path, None, None, "no bench folders, catalog/ or reported/ found here")
     return loader.load(layout, tuple(roots)), loader.problems
