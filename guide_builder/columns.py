@@ -116,6 +116,8 @@ def _check_column(text: pd.Series, column: Column, where: _Where, absent: np.nda
     values = text.to_numpy()
     if column.required:
         where(empty & ~absent, "required value is empty")
+        blank = ~empty & (text.str.strip() == "").to_numpy(dtype=bool)
+        where(blank, "required value is only white space")
     if column.numeric:
         return _check_numeric(text, empty, column, where)
     present = ~empty

@@ -460,3 +460,8 @@ def test_bench_json_with_a_bom_is_read(tree: Path) -> None:
     path = tree / "benches" / BENCH / "bench.json"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert validate("m")[0] == 0
+
+
+def test_required_cell_of_white_space_is_blank(tree: Path) -> None:
+    write_tree(tree, gpus=[{**GPU_ROW, "vendor": " \u2028"}])
+    assert validate("m") == (1, [f"{GPUS_CSV}:2:vendor: required value is only white space"])
