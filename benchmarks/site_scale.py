@@ -31,7 +31,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from guide_builder.schema import GPUS, PROBES_TABLE, RUNS, TELEMETRY, WORKLOADS  # noqa: E402
+from guide_builder.schema import GPUS, PRICES, PROBES_TABLE, RUNS, TELEMETRY, WORKLOADS  # noqa: E402
 
 ARCHES = {"Ampere": 512, "Ada": 512, "Blackwell": 512}
 GPUS_PER_BENCH = 10
@@ -72,16 +72,29 @@ def generate(root: Path, rows: int, gpus: int, seed: int = 1) -> Path:
                 "pcie_gen": 4,
                 "pcie_lanes": 16,
                 "msrp_usd": round(price / 7.1),
-                "price_cny": price,
-                "price_cny_kind": "street",
-                "price_cny_date": "2026-11-01",
-                "price_cny_source": "generated for the scale benchmark",
-                "availability": "new",
+                "availability": "official",
                 "form_factor": "desktop",
+                "segment": "consumer",
                 "spec_source_url": f"https://example.org/gpu/{i}",
             }
         )
     _write(root / "catalog/gpus.csv", GPUS.names, catalogue)
+    _write(
+        root / "catalog/prices.csv",
+        PRICES.names,
+        [
+            {
+                "card": g["name"],
+                "kind": "street",
+                "price_cny": round(g["msrp_usd"] * 7.1),
+                "date": "2026-11-01",
+                "source": "generated for the scale benchmark",
+                "url": "https://example.org/price",
+                "quote": "generated",
+            }
+            for g in catalogue
+        ],
+    )
     _write(
         root / "catalog/workloads.csv",
         WORKLOADS.names,

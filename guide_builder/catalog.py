@@ -16,7 +16,7 @@ from collections.abc import Iterable
 # fp16 accumulate; fp8: fp8 with fp32 accumulate; int4: INT4 (FP4 on Blackwell).
 # A missing entry means the architecture has no tensor support for it.
 PER_SM_RATES: dict[str, dict[str, int]] = {
-    "Turing": {"fp16_acc16": 512, "int4": 2048},
+    "Turing": {"fp16_acc16": 1024, "int4": 4096},
     "Ampere": {"bf16": 512, "fp16_acc16": 1024, "int4": 4096},
     "Ada": {"bf16": 512, "fp16_acc16": 1024, "fp8": 1024, "int4": 4096},
     "Blackwell": {"bf16": 512, "fp16_acc16": 1024, "fp8": 1024, "int4": 4096},

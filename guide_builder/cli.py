@@ -6,7 +6,11 @@ import click
 
 from guide_builder import __version__
 from guide_builder.errors import GuideError
-from guide_builder.measure.command import count_flops_command, measure_command
+from guide_builder.measure.command import (
+    count_flops_command,
+    count_memory_command,
+    measure_command,
+)
 from guide_builder.site.command import render_command
 from guide_builder.validate import validate_command
 
@@ -39,6 +43,7 @@ def cli() -> None:
 cli.add_command(validate_command)
 cli.add_command(measure_command)
 cli.add_command(count_flops_command)
+cli.add_command(count_memory_command)
 cli.add_command(render_command)
 
 

@@ -21,15 +21,22 @@ from guide_builder.columns import typed_frame
 from guide_builder.csvio import TooLarge, read_raw
 from guide_builder.errors import GuideError, one_line, shown
 from guide_builder.layout import Layout, discover
+from guide_builder.pricing_checks import load_prices
 from guide_builder.schema import (
     BENCH_FILES,
     DEFAULT_MAX_FILE_MIB,
+    FX_RATES,
     GPUS,
+    PARTS,
+    PRICES,
     PROBES_TABLE,
+    QUALITY,
+    REFERENCE_FILES,
     REPORTED,
     RUNS,
     SCHEMA_VERSION,
     TELEMETRY,
+    VARIANT_MEMORY,
     WORKLOADS,
     BenchMeta,
     Table,
@@ -54,11 +61,24 @@ class Dataset:
     gpus: pd.DataFrame  # the catalogue, one row per canonical name
     workloads: pd.DataFrame
     reported: pd.DataFrame
+    variant_memory: pd.DataFrame = field(default_factory=lambda: _empty(VARIANT_MEMORY))
+    quality: pd.DataFrame = field(default_factory=lambda: _empty(QUALITY))  # --quality-prompts
     benches: dict[str, BenchMeta] = field(default_factory=dict)
     resolver: NameResolver | None = None
+    # catalog/prices.csv (with `gpu_name` resolved), fx_rates.csv and parts.csv
+    prices: pd.DataFrame = field(default_factory=lambda: _empty(PRICES))
+    fx_rates: pd.DataFrame = field(default_factory=lambda: _empty(FX_RATES))
+    parts: pd.DataFrame = field(default_factory=lambda: _empty(PARTS))
     roots: tuple[Path, ...] = ()
     duplicates_dropped: int = 0  # identical rows seen more than once (merged benches)
     warnings: list[str] = field(default_factory=list)
+    # Sourced reference tables (catalog/storage_classes.csv, pcie_links.csv, hardware_refs.csv).
+    references: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def reference(self, name: str) -> pd.DataFrame:
+        """A reference table by name; empty (with its columns) when the file is absent."""
+        table = next(t for _, t, attr in REFERENCE_FILES if attr == name)
+        return self.references.get(name, _empty(table))
 
 
 @dataclass(frozen=True)
@@ -167,6 +187,7 @@ class _Loader:
                 "aliases",
                 f"{shown(alias)} names both {first} and {second}",
             )
+        prices, fx_rates, parts = load_prices(self, layout.catalog_dir, gpus, resolver)
         benches: dict[str, BenchMeta] = {}
         meta_by_file: dict[str, BenchMeta] = {}
         files: dict[str, list[Path]] = {name: [] for name in BENCH_FILES}
@@ -228,12 +249,31 @@ class _Loader:
             gpus=gpus,
             workloads=workloads,
             reported=reported.reset_index(drop=True),
+            variant_memory=self._variant_memory(layout),
+            quality=self.read(
+                [d / "quality.csv" for d in layout.bench_dirs if (d / "quality.csv").is_file()],
+                QUALITY,
+            ),
             benches=benches,
             resolver=resolver,
+            prices=prices,
+            fx_rates=fx_rates,
+            parts=parts,
             roots=roots,
             duplicates_dropped=duplicates,
             warnings=self.warnings,
+            references=self._references(layout),
         )
+
+    def _references(self, layout: Layout) -> dict[str, pd.DataFrame]:
+        if layout.catalog_dir is None:
+            return {}
+        out = {}
+        for name, table, attr in REFERENCE_FILES:
+            path = layout.catalog_dir / name
+            if path.is_file():
+                out[attr] = self.read([path], table)
+        return out
 
     def _catalog(self, layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame]:
         gpus, workloads = _empty(GPUS), _empty(WORKLOADS)
@@ -250,6 +290,23 @@ class _Loader:
             workloads = self.read([workloads_path], WORKLOADS)
             self._unique(workloads_path, workloads, "workload")
         return gpus, workloads
+
+    def _variant_memory(self, layout: Layout) -> pd.DataFrame:
+        """catalog/variant_memory.csv (weight bytes per component and storage), when present."""
+        path = layout.catalog_dir / "variant_memory.csv" if layout.catalog_dir else None
+        if path is None or not path.is_file():
+            return _empty(VARIANT_MEMORY)
+        frame = self.read([path], VARIANT_MEMORY)
+        seen: dict[tuple[str, str], int] = {}
+        for c, s, line in zip(
+            frame["component"], frame["storage"], frame["source_row"], strict=True
+        ):
+            if (c, s) in seen:
+                self.problem(
+                    path, int(line), "storage", f"'{c}, {s}' appears twice (also line {seen[c, s]})"
+                )
+            seen.setdefault((c, s), int(line))
+        return frame
 
     def _unique(self, path: Path, frame: pd.DataFrame, column: str) -> None:
         seen: dict[str, int] = {}
@@ -268,12 +325,6 @@ class _Loader:
         for row in gpus.itertuples(index=False):
             for precision, column in PRECISION_COLUMNS.items():
                 self._check_figure(path, row, precision, column)
-            if pd.notna(row.price_cny) and not (
-                row.price_cny_kind and row.price_cny_date and row.price_cny_source
-            ):
-                self.problem(
-                    path, row.source_row, "price_cny", "a price needs its kind, date and source"
-                )
 
     def _check_figure(self, path: Path, row, precision: str, column: str) -> None:
         """A TFLOPS figure and its basis come together; a computed one recomputes.

@@ -9,7 +9,9 @@ An empty cell is the only missing value; ``NA``, ``None`` and ``null`` are text.
 Schema history (bump ``SCHEMA_VERSION`` on any change a reader must know about):
 
 - 1: first version: bench.json, runs.csv, probes.csv, telemetry.csv,
-  catalog/gpus.csv, catalog/workloads.csv, reported/*.csv.
+  catalog/gpus.csv, catalog/workloads.csv, reported/*.csv. Prices moved from
+  gpus.csv to catalog/prices.csv (with fx_rates.csv and parts.csv); gpus.csv
+  gained segment and notes_zh.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ PROBES = (
     "pcie_link_width",
     "pcie_link_max_gen",
     "pcie_link_max_width",
-    "h2d_bandwidth",
+    "h2d_bandwidth",  # from pinned host memory
+    "h2d_bandwidth_pageable",  # from ordinary host memory, as offloading moves it
     "model_load_cold",
     "model_load_warm",
     "disk_read",
@@ -86,9 +89,24 @@ PROBES = (
 )
 PROBE_UNITS = ("gb_s", "tflops", "max_rel_error", "gen", "lanes", "s", "w", "mhz")
 TFLOPS_BASES = ("whitepaper", "datasheet", "computed")
-PRICE_KINDS = ("launch", "street", "converted")
-AVAILABILITY = ("new", "eol", "used", "china-only")
+# launch: official China launch price (首发价/建议零售价); street: new retail on a date
+# (JD, Tmall, a shop); used: second-hand (闲鱼 and the like); grey: a parallel import
+# of a card not sold officially; converted: a USD price at a dated rate row.
+PRICE_KINDS = ("launch", "street", "used", "grey", "converted")
+# Availability in mainland China: official retail, a China-only model (4090 D, 5090 D),
+# not sold officially (export rules), discontinued, only second-hand, or a modified card.
+AVAILABILITY = (
+    "official",
+    "china_model",
+    "not_sold_officially",
+    "discontinued",
+    "used_only",
+    "modified",
+)
+SEGMENTS = ("consumer", "workstation", "datacenter")
 FORM_FACTORS = ("desktop", "laptop", "datacenter")
+PART_KINDS = ("psu", "ssd", "cooling")
+PART_UNITS = ("w", "gb", "fans")
 ARCHITECTURES = ("Turing", "Ampere", "Ada", "Hopper", "Blackwell")
 CLAIMS = (
     "seconds_per_image",
@@ -102,8 +120,20 @@ CLAIMS = (
     "load_seconds",
     "temperature",
     "price_cny",
+    # storage, memory, cooling and motherboard claims
+    "disk_read",
+    "ram",
+    "ram_swap",
+    "disk_space",
+    "noise_db",
+    "noise_reduction_db",
+    "memory_bandwidth_loss_pct",
+    "memory_throttle",
+    "fan_layout",
+    "board_slot",
+    "slot_attenuation",
 )
-CLAIM_UNITS = ("s", "gb_s", "gib", "gb", "w", "c", "cny")
+CLAIM_UNITS = ("s", "gb_s", "gib", "gb", "w", "c", "cny", "db", "pct", "tb", "gen", "fans")
 PRECISIONS = ("bf16", "fp16", "fp16_acc16", "fp8", "int4", "nvfp4")
 
 RUNS = Table(
@@ -190,6 +220,12 @@ RUNS = Table(
         Column("sm_clock_mean_mhz", "float", "Mean SM clock.", minimum=0),
         Column("clock_event_reasons", "int", "OR of NVML clock-event reason bits seen.", minimum=0),
         Column("image_sha256", "sha256", "sha256 of the decoded image's uint8 pixels."),
+        Column(
+            "peak_host_rss_gib",
+            "float",
+            "Peak resident host memory of the worker process during this configuration, up to this row (build, placement, images).",
+            minimum=0,
+        ),
     ),
 )
 
@@ -238,7 +274,7 @@ TELEMETRY = Table(
 GPUS = Table(
     "gpus",
     key=("name",),
-    doc="The GPU catalogue: specs, prices and their sources.",
+    doc="The GPU catalogue: specs, availability in mainland China and sources (prices live in prices.csv).",
     columns=(
         Column("name", "text", "Canonical name, e.g. RTX 4090.", required=True),
         Column("aliases", "text", "Other names (NVML names included), separated by ';'."),
@@ -287,22 +323,95 @@ GPUS = Table(
         Column("pcie_lanes", "int", "PCIe lanes.", positive=True),
         Column("launch_date", "date", "Launch date (YYYY-MM-DD or YYYY-MM)."),
         Column("msrp_usd", "float", "Launch MSRP in USD.", positive=True),
-        Column("price_cny", "float", "A price in CNY.", positive=True),
-        Column("price_cny_kind", "enum", "launch|street|converted.", allowed=PRICE_KINDS),
-        Column("price_cny_date", "date", "When that price held."),
         Column(
-            "price_cny_source",
-            "text",
-            "Where the price comes from (or the conversion rate and its date).",
-        ),
-        Column(
-            "availability", "enum", "new|eol|used|china-only.", required=True, allowed=AVAILABILITY
+            "availability",
+            "enum",
+            "Availability in mainland China: " + "|".join(AVAILABILITY) + ".",
+            required=True,
+            allowed=AVAILABILITY,
         ),
         Column(
             "form_factor", "enum", "desktop|laptop|datacenter.", required=True, allowed=FORM_FACTORS
         ),
+        Column(
+            "segment", "enum", "consumer|workstation|datacenter.", required=True, allowed=SEGMENTS
+        ),
         Column("spec_source_url", "url", "Where the specs come from.", required=True),
-        Column("notes", "text", "Anything a reader should know."),
+        Column("notes", "text", "Anything a reader should know (English)."),
+        Column("notes_zh", "text", "The same notes in Chinese."),
+    ),
+)
+
+PRICES = Table(
+    "prices",
+    doc="Dated CNY prices, one row per card, kind and date (several per card are normal). "
+    "Prices in China include 13 % VAT; US MSRPs do not.",
+    columns=(
+        Column("card", "text", "Catalogue name of the card (or an alias).", required=True),
+        Column("kind", "enum", "|".join(PRICE_KINDS) + ".", required=True, allowed=PRICE_KINDS),
+        Column(
+            "price_cny", "float", "The price in CNY (VAT included).", required=True, positive=True
+        ),
+        Column("date", "date", "When the price held (published or listed).", required=True),
+        Column("source", "text", "Title of the page the price is on.", required=True),
+        Column(
+            "url",
+            "url",
+            "The page (for converted rows: the page with the USD price).",
+            required=True,
+        ),
+        Column(
+            "quote", "text", "Short excerpt of the page that contains the number.", required=True
+        ),
+        Column("note", "text", "Context (English)."),
+        Column("note_zh", "text", "Context (Chinese)."),
+        Column("price_usd", "float", "Converted rows: the USD price converted.", positive=True),
+        Column(
+            "fx_date",
+            "date",
+            "Converted rows: the date of the fx_rates.csv row used (the rate row must exist).",
+        ),
+    ),
+)
+
+FX_RATES = Table(
+    "fx_rates",
+    key=("date",),
+    doc="Exchange rates for converted prices: the PBOC central parity (人民币中间价) on a date.",
+    columns=(
+        Column("date", "date", "Day of the central parity.", required=True),
+        Column("cny_per_usd", "float", "CNY per USD.", required=True, positive=True),
+        Column("source", "text", "Title of the page.", required=True),
+        Column("url", "url", "The page.", required=True),
+        Column("quote", "text", "Excerpt containing the rate.", required=True),
+    ),
+)
+
+PARTS = Table(
+    "parts",
+    doc="Dated CNY prices of the other parts a build needs: PSUs by wattage, NVMe SSDs by "
+    "size, case cooling.",
+    columns=(
+        Column("part", "enum", "|".join(PART_KINDS) + ".", required=True, allowed=PART_KINDS),
+        Column(
+            "size",
+            "float",
+            "PSU watts, SSD GB (10^9 B) or number of fans.",
+            required=True,
+            positive=True,
+        ),
+        Column("unit", "enum", "|".join(PART_UNITS) + ".", required=True, allowed=PART_UNITS),
+        Column("product", "text", "The product as the source names it.", required=True),
+        Column("kind", "enum", "|".join(PRICE_KINDS) + ".", required=True, allowed=PRICE_KINDS),
+        Column(
+            "price_cny", "float", "The price in CNY (VAT included).", required=True, positive=True
+        ),
+        Column("date", "date", "When the price held.", required=True),
+        Column("source", "text", "Title of the page.", required=True),
+        Column("url", "url", "The page.", required=True),
+        Column("quote", "text", "Excerpt containing the number.", required=True),
+        Column("note", "text", "Context (English)."),
+        Column("note_zh", "text", "Context (Chinese)."),
     ),
 )
 
@@ -347,6 +456,103 @@ WORKLOADS = Table(
     ),
 )
 
+QUALITY = Table(
+    "quality",
+    key=("bench_id", "gpu_uuid", "workload", "variant", "prompt_index"),
+    doc="Image quality of each variant against the bf16 `plain` images of the same prompts (measure --quality-prompts).",
+    columns=(
+        Column("bench_id", "text", "Bench id.", required=True),
+        Column("gpu_uuid", "text", "GPU UUID; empty on cpu."),
+        Column("device", "enum", "Where the images were made.", required=True, allowed=DEVICES),
+        Column(
+            "weights",
+            "enum",
+            "Weights mode (real for figures that mean anything).",
+            required=True,
+            allowed=WEIGHTS,
+        ),
+        Column("workload", "text", "Workload registry name (size, steps, seed).", required=True),
+        Column("variant", "text", "Variant whose image is compared.", required=True),
+        Column(
+            "prompt_index",
+            "int",
+            "Index into the fixed prompt set (guide_builder/measure/quality.py).",
+            required=True,
+            minimum=0,
+        ),
+        Column(
+            "reference_variant",
+            "text",
+            "Variant of the reference image (plain: bf16).",
+            required=True,
+        ),
+        Column(
+            "psnr_db",
+            "float",
+            "PSNR over the uint8 pixels in dB; empty when the images are identical (infinite).",
+            minimum=0,
+        ),
+        Column(
+            "ssim",
+            "float",
+            "Mean SSIM (11x11 Gaussian window, RGB channels averaged).",
+            required=True,
+        ),
+        Column(
+            "identical",
+            "enum",
+            "Pixel-identical to the reference.",
+            required=True,
+            allowed=("true", "false"),
+        ),
+        Column("image", "text", "The image, relative to the bench folder.", required=True),
+    ),
+)
+
+VARIANT_MEMORY = Table(
+    "variant_memory",
+    key=("component", "storage"),
+    doc="Weight bytes per component and storage scheme, written by `guide-builder count-memory` from the real architecture (rules: `guide_builder/accounting.py`).",
+    columns=(
+        Column(
+            "component",
+            "enum",
+            "transformer|text_encoder|vae.",
+            required=True,
+            allowed=("transformer", "text_encoder", "vae"),
+        ),
+        Column(
+            "storage",
+            "enum",
+            "Storage scheme of the weights: fp32|bf16|fp8_e4m3|gguf_q8_0|gguf_q4_k_m.",
+            required=True,
+            allowed=("fp32", "bf16", "fp8_e4m3", "gguf_q8_0", "gguf_q4_k_m"),
+        ),
+        Column("params", "int", "Parameters of the component.", required=True, positive=True),
+        Column("tensors", "int", "Parameter tensors.", required=True, positive=True),
+        Column(
+            "quantized_params",
+            "int",
+            "Parameters stored below 16 bit (fp8 or GGUF blocks); the rest stay bf16 (fp32 under fp32).",
+            required=True,
+            minimum=0,
+        ),
+        Column(
+            "weight_bytes",
+            "int",
+            "Bytes of all parameters, GGUF block scales included.",
+            required=True,
+            positive=True,
+        ),
+        Column(
+            "diffusers_version",
+            "text",
+            "diffusers version that built the components.",
+            required=True,
+        ),
+    ),
+)
+
 REPORTED = Table(
     "reported",
     doc="Third-party claims, each with its source.",
@@ -372,7 +578,89 @@ REPORTED = Table(
         Column("steps", "int", "Steps stated.", positive=True),
         Column("workload", "text", "Matching workload registry name, when one matches."),
         Column("note", "text", "Context, quoted where useful."),
+        Column("note_zh", "text", "The note in Chinese."),
     ),
+)
+
+_SOURCED = (
+    Column("source", "text", "Title of the page the figure comes from.", required=True),
+    Column("url", "url", "Where the figure comes from.", required=True),
+    Column("quote", "text", "Short verbatim excerpt containing the figure.", required=True),
+    Column("note", "text", "What the figure means here (English)."),
+    Column("note_zh", "text", "The note in Chinese."),
+)
+
+STORAGE_CLASSES = Table(
+    "storage_classes",
+    key=("storage_class",),
+    doc="Typical sequential read rate of each kind of drive, from a named drive's figures.",
+    columns=(
+        Column(
+            "storage_class",
+            "enum",
+            "Kind of drive.",
+            required=True,
+            allowed=("hdd", "sata_ssd", "nvme_pcie3", "nvme_pcie4", "nvme_pcie5"),
+        ),
+        Column("read_gb_s", "float", "Sequential read rate.", required=True, positive=True),
+        Column("example", "text", "The drive the figure belongs to.", required=True),
+        *_SOURCED,
+    ),
+)
+
+PCIE_LINKS = Table(
+    "pcie_links",
+    key=("gen", "lanes", "kind", "gpu"),
+    doc="PCIe bandwidth per direction: theoretical per lane, and published host-to-device copies.",
+    columns=(
+        Column("gen", "int", "PCIe generation.", required=True, positive=True),
+        Column("lanes", "int", "Lanes the figure is for.", required=True, positive=True),
+        Column(
+            "kind",
+            "enum",
+            "theoretical|measured_pinned|measured_pageable.",
+            required=True,
+            allowed=("theoretical", "measured_pinned", "measured_pageable"),
+        ),
+        Column("gb_s", "float", "Bandwidth per direction.", required=True, positive=True),
+        Column("gpu", "text", "Card a measured figure was taken on."),
+        *_SOURCED,
+    ),
+)
+
+HARDWARE_REFS = Table(
+    "hardware_refs",
+    key=("kind", "item"),
+    doc="Sourced reference figures for cooling and platform advice (fans, memory limits, lanes).",
+    columns=(
+        Column(
+            "kind",
+            "enum",
+            "What the row is.",
+            required=True,
+            allowed=(
+                "fan_airflow",
+                "fan_airflow_basis",
+                "airflow_rule",
+                "memory_tjmax",
+                "dram_refresh",
+                "platform_lanes",
+                "board_slot",
+                "ssd_fill",
+            ),
+        ),
+        Column("item", "text", "The part, memory type, rule or platform.", required=True),
+        Column("value", "float", "The figure.", required=True, minimum=0),
+        Column("unit", "text", "Unit of value.", required=True),
+        *_SOURCED,
+    ),
+)
+
+# Optional catalogue files: (file name, table, Dataset attribute).
+REFERENCE_FILES = (
+    ("storage_classes.csv", STORAGE_CLASSES, "storage_classes"),
+    ("pcie_links.csv", PCIE_LINKS, "pcie_links"),
+    ("hardware_refs.csv", HARDWARE_REFS, "hardware_refs"),
 )
 
 TABLES: dict[str, Table] = {
@@ -380,8 +668,16 @@ TABLES: dict[str, Table] = {
     "probes": PROBES_TABLE,
     "telemetry": TELEMETRY,
     "gpus": GPUS,
+    "prices": PRICES,
+    "fx_rates": FX_RATES,
+    "parts": PARTS,
     "workloads": WORKLOADS,
     "reported": REPORTED,
+    "storage_classes": STORAGE_CLASSES,
+    "pcie_links": PCIE_LINKS,
+    "hardware_refs": HARDWARE_REFS,
+    "variant_memory": VARIANT_MEMORY,
+    "quality": QUALITY,
 }
 
 # Columns a CSV of each kind must at least have; others may be added in later
@@ -414,7 +710,10 @@ class BenchGpu(BaseModel):
     name_nvml: str
     name: str = ""  # canonical catalogue name, empty when unknown
     vram_gib: float | None = None
-    power_limit_w: float | None = None
+    power_limit_w: float | None = None  # enforced (what the card ran under)
+    power_limit_default_w: float | None = None  # the board's default; above power_limit_w = capped
+    # compute processes on the GPU when the bench started (none of them ours): pid, used_gib
+    compute_processes: list[dict[str, Any]] | None = None
     max_sm_clock_mhz: float | None = None
     pcie_max_gen: int | None = None
     pcie_max_width: int | None = None

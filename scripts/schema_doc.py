@@ -38,8 +38,16 @@ LOCATIONS = {
     "probes": "benches/<bench-id>/probes.csv",
     "telemetry": "benches/<bench-id>/telemetry.csv",
     "gpus": "catalog/gpus.csv",
+    "prices": "catalog/prices.csv",
+    "fx_rates": "catalog/fx_rates.csv",
+    "parts": "catalog/parts.csv",
     "workloads": "catalog/workloads.csv",
     "reported": "reported/*.csv",
+    "variant_memory": "catalog/variant_memory.csv",
+    "storage_classes": "catalog/storage_classes.csv",
+    "pcie_links": "catalog/pcie_links.csv",
+    "hardware_refs": "catalog/hardware_refs.csv",
+    "quality": "benches/<bench-id>/quality.csv",
 }
 
 # Unit suffixes of column names (longest first), as schema.py defines them.

@@ -28,13 +28,10 @@ GPU_ROW = {
     "fp16_acc16_tflops": "330.3",
     "fp16_acc16_tflops_basis": "computed",
     "board_power_w": "450",
-    "availability": "eol",
+    "availability": "not_sold_officially",
     "form_factor": "desktop",
+    "segment": "consumer",
     "spec_source_url": "https://example.org/ada.pdf",
-    "price_cny": "12999",
-    "price_cny_kind": "launch",
-    "price_cny_date": "2022-09-21",
-    "price_cny_source": "test",
 }
 
 RUN_ROW = {

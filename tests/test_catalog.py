@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MEASUREMENTS = ROOT / "measurements"
 GPUS_CSV = MEASUREMENTS / "catalog" / "gpus.csv"
 REPORTED_DIR = MEASUREMENTS / "reported"
+CATALOG_DIR = MEASUREMENTS / "catalog"
 
 REQUIRED_CARDS = (
     "RTX 5090",
@@ -168,32 +169,39 @@ def test_required_cards_are_present(gpus: pd.DataFrame) -> None:
     assert gpus["name"].is_unique
 
 
-def test_prices_carry_kind_date_and_source(gpus: pd.DataFrame) -> None:
-    priced = gpus[gpus["price_cny"] != ""]
-    assert len(priced) >= 10
-    for row in priced.to_dict("records"):
-        assert float(row["price_cny"]) > 0, row["name"]
-        assert row["price_cny_kind"] in ("launch", "street", "converted"), row["name"]
-        assert re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", row["price_cny_date"]), row["name"]
-        assert row["price_cny_source"].strip(), row["name"]
-        if row["price_cny_kind"] == "converted":
-            # the rate and its date are stated, and the figure follows from them
-            match = re.search(
-                r"at (\d+(?:\.\d+)?) CNY/USD \((\d{4}-\d{2}-\d{2})\)", row["price_cny_source"]
-            )
-            assert match, f"{row['name']}: converted price names no dated rate"
-            assert row["msrp_usd"], row["name"]
-            rate = float(match.group(1))
-            assert float(row["price_cny"]) == pytest.approx(float(row["msrp_usd"]) * rate, abs=1)
-    unpriced = gpus[gpus["price_cny"] == ""]
-    for column in ("price_cny_kind", "price_cny_date", "price_cny_source"):
-        assert (unpriced[column] == "").all(), column
+def _digits(text: str) -> str:
+    return re.sub(r"[^\d]", "", text)
 
 
-def test_one_conversion_rate(gpus: pd.DataFrame) -> None:
-    sources = gpus.loc[gpus["price_cny_kind"] == "converted", "price_cny_source"]
-    rates = {re.search(r"at ([\d.]+ CNY/USD \([\d-]+\))", s).group(1) for s in sources}
-    assert len(rates) == 1, rates
+def test_prices_carry_kind_date_url_and_a_quote_with_the_number() -> None:
+    prices = pd.read_csv(CATALOG_DIR / "prices.csv", dtype=str, keep_default_na=False)
+    assert len(prices) >= 15
+    for row in prices.to_dict("records"):
+        assert row["kind"] in ("launch", "street", "used", "grey", "converted"), row
+        assert re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", row["date"]), row
+        assert row["url"].startswith(("http://", "https://")), row
+        assert row["note"] and row["note_zh"], row["card"]  # both languages
+        figure = row["price_usd"] if row["kind"] == "converted" else row["price_cny"]
+        # "26 tys. RMB" states 26,000: compare the significant digits
+        assert str(int(float(figure))).rstrip("0") in _digits(row["quote"]), row
+
+
+def test_conversions_use_a_sourced_rate_row() -> None:
+    prices = pd.read_csv(CATALOG_DIR / "prices.csv", dtype=str, keep_default_na=False)
+    rates = pd.read_csv(CATALOG_DIR / "fx_rates.csv", dtype=str, keep_default_na=False)
+    rate_of = dict(zip(rates["date"], rates["cny_per_usd"].astype(float), strict=True))
+    for row in prices[prices["kind"] == "converted"].to_dict("records"):
+        rate = rate_of[row["fx_date"]]
+        assert float(row["price_cny"]) == pytest.approx(float(row["price_usd"]) * rate, abs=1)
+    for row in rates.to_dict("records"):
+        assert row["cny_per_usd"] in row["quote"], row
+
+
+def test_every_card_has_availability_and_both_notes(gpus: pd.DataFrame) -> None:
+    assert (gpus["availability"] != "").all()
+    assert set(gpus["segment"]) <= {"consumer", "workstation", "datacenter"}
+    noted = gpus[gpus["notes"] != ""]
+    assert (noted["notes_zh"] != "").all(), list(noted.loc[noted["notes_zh"] == "", "name"])
 
 
 def test_spec_sources_are_https(gpus: pd.DataFrame) -> None:
@@ -204,8 +212,11 @@ def test_spec_sources_are_https(gpus: pd.DataFrame) -> None:
 
 def test_china_models_and_form_factors(gpus: pd.DataFrame) -> None:
     by_name = gpus.set_index("name")
-    assert by_name.loc["RTX 4090 D", "availability"] == "china-only"
-    assert by_name.loc["RTX 5090 D", "availability"] == "china-only"
+    assert by_name.loc["RTX 4090 D", "availability"] == "china_model"
+    assert by_name.loc["RTX 5090 D", "availability"] == "china_model"
+    # export rules: not sold officially in mainland China
+    for name in ("RTX 4090", "RTX 5090", "H100 SXM", "H200 SXM"):
+        assert by_name.loc[name, "availability"] == "not_sold_officially", name
     assert by_name.loc["RTX 4090 Laptop", "form_factor"] == "laptop"
     assert (by_name.loc[["H100 SXM", "H100 PCIe", "H200 SXM"], "form_factor"] == "datacenter").all()
     assert by_name.loc["RTX 4060 Ti 16GB", "pcie_lanes"] == "8"
@@ -231,7 +242,7 @@ def test_reported_rows_name_their_source(path: Path) -> None:
     for row in frame.to_dict("records"):
         assert row["source"].strip() and row["date"], row
         assert row["source_url"] == "" or row["source_url"].startswith("https://"), row
-        if row["claim"] in ("oom", "no_bf16_support"):
+        if row["claim"] in ("oom", "no_bf16_support", "slot_attenuation"):
             assert row["value"] == "" and row["unit"] == "", row
         else:
             assert row["value"] and row["unit"], row

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from guide_builder.analysis import floors as _floors
 from guide_builder.analysis.config import AnalysisConfig
-from guide_builder.analysis.cooling import cooling
+from guide_builder.analysis.cooling import cooling, cooling_estimates
 from guide_builder.analysis.estimates import estimates
 from guide_builder.analysis.factcheck import fact_checks
 from guide_builder.analysis.fit import fits
 from guide_builder.analysis.measured import measured_results
-from guide_builder.analysis.pcie import pcie
+from guide_builder.analysis.pcie import pcie, pcie_estimates, reference_sources
 from guide_builder.analysis.pitfalls import pitfalls
 from guide_builder.analysis.power import psu_advice
+from guide_builder.analysis.pricing import card_price_table
 from guide_builder.analysis.results import Analysis
 from guide_builder.analysis.roi import roi, roi_for
 from guide_builder.analysis.rows import workload_names
+from guide_builder.analysis.storage import storage_advice
 from guide_builder.analysis.tiers import candidates, tiers
 from guide_builder.dataset import Dataset
 
@@ -36,7 +38,7 @@ def analyse(dataset: Dataset, config: AnalysisConfig | None = None) -> Analysis:
     results = measured + estimates(dataset, measured, floor_index, workloads, fit_list, config)
     checks = fact_checks(dataset, floor_index, measured, fit_list, config)
     psu = psu_advice(dataset, measured, config)
-    pool, excluded = candidates(dataset, results, fit_list, config)
+    pool, excluded = candidates(dataset, results, fit_list, config, psu)
     picks = tiers(pool, psu, config)
     cool = cooling(dataset, config)
     roi_rows, roi_model = roi(picks, pool, dataset, config)
@@ -54,4 +56,9 @@ def analyse(dataset: Dataset, config: AnalysisConfig | None = None) -> Analysis:
         roi=roi_rows,
         roi_model=roi_model,
         tier_exclusions=excluded,
+        prices=card_price_table(dataset, config),
+        storage=storage_advice(dataset, config, fit_list),
+        cooling_estimates=cooling_estimates(dataset, config, results),
+        pcie_estimates=pcie_estimates(dataset, config),
+        hardware_refs=reference_sources(dataset),
     )

@@ -49,6 +49,30 @@ class AnalysisConfig(BaseModel):
         description="Form factors a tier may recommend (laptops and data-centre cards are shown "
         "in the results but not picked).",
     )
+    # Prices (guide_builder/analysis/pricing.py) and the whole build's cost.
+    price_max_age_days: int = Field(
+        180,
+        ge=0,
+        description="A street, used or grey price older than this many days is stale: the "
+        "rule falls back to the launch price, and pages mark any older figure as stale.",
+    )
+    price_today: str = Field(
+        "",
+        pattern=r"^(\d{4}-\d{2}-\d{2})?$",
+        description="The day prices are aged from (YYYY-MM-DD); empty: the build date.",
+    )
+    ssd_size_gb: float = Field(
+        1000,
+        gt=0,
+        description="SSD size (GB) a build counts: large enough for the model files and "
+        "their cache; the per-variant disk size replaces this default once it is computed.",
+    )
+    cooling_board_power_w: float = Field(
+        350,
+        ge=0,
+        description="Cards with a board power at or above this (W) get case cooling (fans) "
+        "in the build cost.",
+    )
     # ROI.
     hourly_rate_cny: float = Field(
         200,
@@ -132,12 +156,54 @@ class AnalysisConfig(BaseModel):
         default_factory=lambda: {
             "plain": [["transformer", "text_encoder", "vae"]],
             "text_encoder_unload": [["text_encoder"], ["transformer", "vae"]],
+            "fp8": [["transformer", "text_encoder", "vae"]],
+            "gguf_q8_0": [["transformer", "text_encoder", "vae"]],
+            "gguf_q4_k_m": [["transformer", "text_encoder", "vae"]],
             "model_offload": [["transformer"], ["text_encoder"], ["vae"]],
+            "group_offload": [[]],
             "sequential_offload": [[]],
         },
-        description="Variants tried for a fit, cheapest first, each as the groups of "
-        "components (transformer, text_encoder, vae) on the GPU together; the estimate for a "
-        "variant is its largest group's size plus vram_margin_gib.",
+        description="Variants tried for a fit, each as the groups of components "
+        "(transformer, text_encoder, vae) on the GPU together; a variant's need is its largest "
+        "group's weight bytes (catalog/variant_memory.csv, in the storage variant_storage "
+        "names) plus vram_margin_gib. Offload variants keep no whole component resident ([[]]): "
+        "only the margin.",
+    )
+    variant_storage: dict[str, dict[str, str]] = Field(
+        default_factory=lambda: {
+            "fp8": {"transformer": "fp8_e4m3"},
+            "gguf_q8_0": {"transformer": "gguf_q8_0"},
+            "gguf_q4_k_m": {"transformer": "gguf_q4_k_m"},
+        },
+        description="Storage of each component under a variant (a variant_memory.csv storage "
+        "name); components not named stay bf16.",
+    )
+    text_encoder_unload_combines: tuple[str, ...] = Field(
+        ("fp8", "gguf_q8_0", "gguf_q4_k_m"),
+        description="Variants that also come as '<variant>+text_encoder_unload': the text "
+        "encoder runs alone on the GPU, then leaves it before the transformer loads.",
+    )
+    variant_speed_order: tuple[str, ...] = Field(
+        (
+            "plain",
+            "text_encoder_unload",
+            "fp8",
+            "fp8+text_encoder_unload",
+            "model_offload",
+            "gguf_q8_0",
+            "gguf_q8_0+text_encoder_unload",
+            "gguf_q4_k_m",
+            "gguf_q4_k_m+text_encoder_unload",
+            "group_offload",
+            "sequential_offload",
+        ),
+        description="Variants fastest first; a card's fit is the first that fits. Until "
+        "per-variant time estimates exist this order is a stated judgement: unloading the text "
+        "encoder moves ~8 GB per image; fp8 weights are cast to bf16 layer by layer (a small "
+        "cost); model offload moves all weights each image (~1 s over PCIe 4.0 x16); GGUF "
+        "blocks are dequantised in every forward (a larger cost, more for 4-bit); group and "
+        "sequential offload move the transformer in every forward. Variants not listed come "
+        "after, in fit_variants order.",
     )
     transformer_gib: float = Field(11.46, gt=0, description="DiT weights in bf16 (GiB).")
     text_encoder_gib: float = Field(7.5, ge=0, description="Text encoder (Qwen3-4B) in bf16 (GiB).")
@@ -148,6 +214,10 @@ class AnalysisConfig(BaseModel):
             "text_encoder_unload": {"text_encoder": 1},
             "model_offload": {"transformer": 1, "text_encoder": 1, "vae": 1},
             "sequential_offload": {"transformer_per_forward": 1, "text_encoder": 1, "vae": 1},
+            "group_offload": {"transformer_per_forward": 1, "text_encoder": 1, "vae": 1},
+            "fp8+text_encoder_unload": {"text_encoder": 1},
+            "gguf_q8_0+text_encoder_unload": {"text_encoder": 1},
+            "gguf_q4_k_m+text_encoder_unload": {"text_encoder": 1},
         },
         description="How often each component crosses PCIe per image under a variant "
         "(transformer_per_forward: once per transformer forward); an estimate adds that "
@@ -163,6 +233,20 @@ class AnalysisConfig(BaseModel):
         ("plain", "text_encoder_unload", "model_offload"),
         description="Variants a tier pick may need; a card that runs the workload only with "
         "another (e.g. sequential_offload: far slower than its estimate) is not picked.",
+    )
+    # Small cards and spill.
+    small_card_vram_gib: tuple[float, ...] = Field(
+        (8, 12, 16),
+        description="Card sizes the small-cards section and the spill pitfall speak about (GiB).",
+    )
+    small_card_max_cny: float = Field(
+        3000, gt=0, description="Budget of the small-cards section's pick (CNY)."
+    )
+    spill_seconds: float = Field(
+        60,
+        gt=0,
+        description="A reported bf16 run without offload on a card too small for the plain "
+        "pipeline that took longer than this per image counts as spilling into system memory.",
     )
     # Throttling.
     throttle_clock_drop_pct: float = Field(

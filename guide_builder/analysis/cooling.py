@@ -8,6 +8,7 @@ limit, normal under full load, so it is reported but does not start the clock.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -115,3 +116,138 @@ def _gpu_names(dataset: Dataset) -> dict[tuple[str, int], str]:
         ):
             names.setdefault((str(bench), int(index)), name)
     return names
+
+
+# --- Computed advice (no bench needed) -------------------------------------------------
+# The sensible-heat relation BTU/h = 1.08 x CFM x dT(°F) (hardware_refs.csv, airflow_rule),
+# with 1 W = 3.412 BTU/h: CFM = 3.412 / 1.08 x W / dT(°F) = 3.16 x W / dT(°F).
+BTU_PER_WH = 3.412
+SENSIBLE_FALLBACK = 1.08
+CFM_TO_M3H = 1.69874  # 1 cfm = 1.69874 m³/h
+# Assumptions (stated on the page): the case air may warm this much over the room, the
+# working day's length over which images are spread, and the duty share above which heat
+# is sustained.
+AIR_RISE_C = 10.0
+WORKING_HOURS = 8.0
+SUSTAINED_DUTY = 0.25
+
+
+def sensible_constant(dataset: Dataset) -> float:
+    refs = dataset.reference("hardware_refs")
+    hit = refs.loc[refs["kind"] == "airflow_rule"] if not refs.empty else refs
+    return float(hit["value"].iloc[0]) if not hit.empty else SENSIBLE_FALLBACK
+
+
+def airflow_cfm(watts: float, rise_c: float, constant: float = SENSIBLE_FALLBACK) -> float:
+    """Airflow that carries ``watts`` away while warming the air by ``rise_c`` kelvin."""
+    rise_f = rise_c * 9 / 5
+    return BTU_PER_WH * watts / (constant * rise_f)
+
+
+def fans_needed(cfm: float, fan_cfm: float) -> int:
+    """Fans at their rated airflow (zero static pressure: real cases need more)."""
+    return max(1, int(-(-cfm // fan_cfm)))
+
+
+@dataclass(frozen=True)
+class CoolingEstimate:
+    gpu: str
+    board_power_w: float
+    system_w: float  # card + CPU + platform allowances
+    rise_c: float
+    cfm: float
+    m3h: float
+    fans_low: int  # at the higher sourced fan airflow
+    fans_high: int  # at the lower sourced fan airflow
+    fan_cfm_range: tuple[float, float]
+    seconds_per_image: float | None
+    seconds_evidence: str
+    energy_per_image_j: float | None
+    load_minutes_per_day: float | None
+    duty: float | None
+    sustained: bool | None
+    memory_type: str
+    memory_limit_c: float | None
+    memory_limit_source: str
+
+    @property
+    def sustained_images_per_hour(self) -> float | None:
+        """Images an hour at which the card is loaded SUSTAINED_DUTY of the time."""
+        return (
+            None if not self.seconds_per_image else SUSTAINED_DUTY * 3600 / self.seconds_per_image
+        )
+
+
+def cooling_estimates(
+    dataset: Dataset, config: AnalysisConfig, results: list | None = None
+) -> list[CoolingEstimate]:
+    refs = dataset.reference("hardware_refs")
+    fans = refs.loc[refs["kind"] == "fan_airflow", "value"] if not refs.empty else []
+    fan_range = (float(min(fans)), float(max(fans))) if len(fans) else (None, None)
+    limits = (
+        {
+            str(i): (float(v), str(s))
+            for i, v, s in zip(
+                refs.loc[refs["kind"] == "memory_tjmax", "item"],
+                refs.loc[refs["kind"] == "memory_tjmax", "value"],
+                refs.loc[refs["kind"] == "memory_tjmax", "source"],
+                strict=True,
+            )
+        }
+        if not refs.empty
+        else {}
+    )
+    constant = sensible_constant(dataset)
+    best = _best_seconds(results or [], config.reference_workload)
+    out = []
+    for _, card in dataset.gpus.iterrows():
+        power = card["board_power_w"]
+        if pd.isna(power) or card["form_factor"] != "desktop":
+            continue
+        system = float(power) + config.cpu_w + config.platform_w
+        cfm = airflow_cfm(system, AIR_RISE_C, constant)
+        secs, evidence, energy = best.get(str(card["name"]), (None, "", None))
+        if secs is not None and energy is None:
+            energy = float(power) * secs
+        minutes = config.images_per_day * secs / 60 if secs is not None else None
+        duty = minutes / (WORKING_HOURS * 60) if minutes is not None else None
+        mem = str(card["memory_type"] or "")
+        limit = limits.get(mem)
+        out.append(
+            CoolingEstimate(
+                gpu=str(card["name"]),
+                board_power_w=float(power),
+                system_w=system,
+                rise_c=AIR_RISE_C,
+                cfm=cfm,
+                m3h=cfm * CFM_TO_M3H,
+                fans_low=fans_needed(cfm, fan_range[1]) if fan_range[1] else 0,
+                fans_high=fans_needed(cfm, fan_range[0]) if fan_range[0] else 0,
+                fan_cfm_range=fan_range,
+                seconds_per_image=secs,
+                seconds_evidence=evidence,
+                energy_per_image_j=energy,
+                load_minutes_per_day=minutes,
+                duty=duty,
+                sustained=None if duty is None else duty >= SUSTAINED_DUTY,
+                memory_type=mem,
+                memory_limit_c=limit[0] if limit else None,
+                memory_limit_source=limit[1] if limit else "",
+            )
+        )
+    return out
+
+
+def _best_seconds(results: list, workload: str) -> dict[str, tuple[float, str, float | None]]:
+    """Each card's fastest seconds per image on the workload, its evidence, and energy."""
+    best: dict[str, tuple[float, str, float | None]] = {}
+    for r in results:
+        if r.workload != workload or r.seconds is None or r.seconds.value is None:
+            continue
+        if r.memory_cap_gib is not None:
+            continue
+        s = float(r.seconds.value)
+        energy = r.energy_j.value if r.energy_j and r.energy_j.value else None
+        if r.gpu not in best or s < best[r.gpu][0]:
+            best[r.gpu] = (s, str(r.seconds.evidence), energy)
+    return best

@@ -69,11 +69,12 @@ def transfer_s(
         return 0.0, None
     probes = dataset.probes
     h2d = None
-    if not probes.empty:
+    # offloading moves pageable memory: its probe first, the pinned one for older benches
+    for probe in ("h2d_bandwidth_pageable", "h2d_bandwidth"):
+        if h2d or probes.empty:
+            break
         hits = probes.loc[
-            (probes["gpu_name"] == gpu)
-            & (probes["probe"] == "h2d_bandwidth")
-            & (probes["status"] == "ok")
+            (probes["gpu_name"] == gpu) & (probes["probe"] == probe) & (probes["status"] == "ok")
         ]
         h2d = stats.median(hits["value"])
     key = "estimate.transfer_measured" if h2d else "estimate.transfer_assumed"
@@ -122,7 +123,7 @@ def estimates(
                 basis=basis,
                 **({"moving": moving_words} if moving_words else {}),
             )
-            price = price_figure(dataset, gpu["name"])
+            price = price_figure(dataset, gpu["name"], config)
             out.append(
                 GpuResult(
                     gpu=gpu["name"],

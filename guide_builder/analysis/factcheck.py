@@ -14,7 +14,9 @@ from __future__ import annotations
 import pandas as pd
 
 from guide_builder.analysis.config import AnalysisConfig
+from guide_builder.analysis.factcheck_parts import check_parts, handles
 from guide_builder.analysis.floors import PRECISION_ORDER, RATE_OF, FloorKey
+from guide_builder.analysis.pricing import PriceFigure, price_for
 from guide_builder.analysis.results import FactCheck, Fit, Flag, Floor, GpuResult
 from guide_builder.analysis.rows import catalogue_row, num, text
 from guide_builder.catalog import PER_SM_RATES
@@ -209,17 +211,17 @@ def _context(
     return None
 
 
-def _with_catalogue(flag: Flag, claim: str, cat: pd.Series) -> Flag:
+def _with_catalogue(flag: Flag, claim: str, cat: pd.Series, price: PriceFigure | None) -> Flag:
     """Add the catalogue's figure to an ungraded power or price claim."""
     extra = None
     if claim == "power" and num(cat.get("board_power_w")):
         extra = msg("check.catalogue_power", power=num(cat["board_power_w"]))
-    elif claim == "price_cny" and num(cat.get("price_cny")):
+    elif claim == "price_cny" and price is not None:
         extra = msg(
             "check.catalogue_price",
-            price=num(cat["price_cny"]),
-            kind=word("price_kind", text(cat.get("price_cny_kind"))),
-            date=text(cat.get("price_cny_date")),
+            price=price.cny,
+            kind=word("price_kind", price.kind),
+            date=price.date,
         )
     if extra is None:
         return flag
@@ -237,6 +239,8 @@ def fact_checks(
     arch_of = dict(zip(dataset.gpus["name"], dataset.gpus["architecture"].astype(str), strict=True))
     out: list[FactCheck] = []
     for _, row in dataset.reported.iterrows():
+        if handles(row):  # drives, RAM, cooling and boards: factcheck_parts.py
+            continue
         gpu = text(row.get("gpu_name")) or text(row["gpu"])
         cat = catalogue_row(dataset, gpu)
         value = num(row.get("value"))
@@ -258,7 +262,7 @@ def fact_checks(
             flag = _spec(value, num(cat.get("vram_gib")), "vram", "GiB", config)
         else:
             flag = _other(row, gpu, arch_of[gpu], value, workload, fits, measured, config)
-            flag = _with_catalogue(flag, row["claim"], cat)
+            flag = _with_catalogue(flag, row["claim"], cat, price_for(dataset, gpu, config))
         out.append(
             FactCheck(
                 source=text(row["source"]),
@@ -274,4 +278,4 @@ def fact_checks(
                 floor_s=floor_s,
             )
         )
-    return out
+    return out + check_parts(dataset, config, fits)

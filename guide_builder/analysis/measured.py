@@ -71,7 +71,7 @@ def measured_results(
         energy = stats.median(group["energy_j"])
         power_max = num(same["power_max_w"].max())
         if gpu not in prices:
-            prices[gpu] = price_figure(dataset, gpu)
+            prices[gpu] = price_figure(dataset, gpu, config)
         price = prices[gpu]
         eff = efficiency(floor_index, gpu, workload, dtype, med)
         flags: tuple[Flag, ...] = ()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
+from guide_builder.analysis import storage
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.results import PcieAdvice
 from guide_builder.dataset import Dataset
@@ -100,3 +103,169 @@ def _compare(items: list[PcieAdvice]) -> list[PcieAdvice]:
             a = PcieAdvice(**{**a.__dict__, "advice": join(*parts, note)})
         out.append(a)
     return out
+
+
+# --- Computed advice (no bench needed) -------------------------------------------------
+# Bytes over PCIe per image: each variant moves these components host -> GPU per image
+# ("transformer_per_forward": once per transformer forward). Quantised variants that fit
+# move nothing after loading; "+text_encoder_unload" adds the encoder per image.
+PER_IMAGE = {
+    "plain": {},
+    "text_encoder_unload": {"text_encoder": 1},
+    "model_offload": {"transformer": 1, "text_encoder": 1, "vae": 1},
+    "group_offload": {"transformer_per_forward": 1, "text_encoder": 1, "vae": 1},
+    "sequential_offload": {"transformer_per_forward": 1, "text_encoder": 1, "vae": 1},
+}
+
+
+@dataclass(frozen=True)
+class Link:
+    """A slot as the card sees it: generation, lanes, and where it hangs."""
+
+    gen: int
+    lanes: int
+    where: str  # "cpu" or "chipset"
+
+
+@dataclass(frozen=True)
+class LinkRate:
+    gb_s: float
+    evidence: str  # "measured" (a published copy on this link) or "estimated"
+    basis: str  # in words: which measurement, or theoretical x measured fraction
+
+
+@dataclass(frozen=True)
+class LinkTime:
+    link: Link
+    pinned: LinkRate
+    pageable_gb_s: float
+    image_s: float  # per image, pinned
+    image_pageable_s: float
+    load_s: float  # the weights to the GPU once, pinned
+
+
+@dataclass(frozen=True)
+class VariantPcie:
+    gpu: str
+    variant: str
+    image_gb: float
+    load_gb: float
+    times: tuple[LinkTime, ...]
+
+
+def bytes_per_image(dataset: Dataset, config: AnalysisConfig, variant: str, forwards: int) -> float:
+    """Bytes the variant copies host -> GPU for one image."""
+    base, te_unload = storage.split_variant(variant)
+    moves = dict(PER_IMAGE.get(base, {}))
+    if te_unload:
+        moves.setdefault("text_encoder", 1)
+    loaded = storage.gpu_storage(variant)
+    total = 0.0
+    for what, times in moves.items():
+        component = "transformer" if what == "transformer_per_forward" else what
+        count = forwards if what == "transformer_per_forward" else times
+        total += count * storage.component_bytes(dataset, config, component, loaded[component])
+    return total
+
+
+def theoretical(dataset: Dataset, gen: int, lanes: int) -> float | None:
+    links = dataset.reference("pcie_links")
+    hit = links.loc[(links["kind"] == "theoretical") & (links["gen"] == gen)]
+    return float(hit["gb_s"].iloc[0]) * lanes if not hit.empty else None
+
+
+def link_rate(dataset: Dataset, link: Link) -> LinkRate | None:
+    """Pinned host-to-device rate on a link: a published measurement on that exact link,
+    else the theoretical rate times the fraction measured copies reach at x16."""
+    links = dataset.reference("pcie_links")
+    pinned = links.loc[links["kind"] == "measured_pinned"]
+    exact = pinned.loc[(pinned["gen"] == link.gen) & (pinned["lanes"] == link.lanes)]
+    if not exact.empty:
+        row = exact.iloc[0]
+        return LinkRate(float(row["gb_s"]), "measured", f"{row['gpu']}: {row['source']}")
+    peak = theoretical(dataset, link.gen, link.lanes)
+    if peak is None:
+        return None
+    fractions = [
+        (int(g), float(v) / theoretical(dataset, int(g), int(n)))
+        for g, n, v in zip(pinned["gen"], pinned["lanes"], pinned["gb_s"], strict=True)
+        if theoretical(dataset, int(g), int(n))
+    ]
+    if not fractions:
+        return LinkRate(peak, "estimated", "theoretical")
+    gen, fraction = min(fractions, key=lambda f: (abs(f[0] - link.gen), f[0]))
+    return LinkRate(
+        peak * fraction,
+        "estimated",
+        f"theoretical {peak:.1f} GB/s x {fraction:.2f} (measured share on PCIe {gen}.0 x16)",
+    )
+
+
+def pageable_share(dataset: Dataset) -> float:
+    """Pageable / pinned on the same link and card, from the catalogue (1.0 without a pair)."""
+    links = dataset.reference("pcie_links")
+    pin = links.loc[links["kind"] == "measured_pinned"]
+    page = links.loc[links["kind"] == "measured_pageable"]
+    for _, p in page.iterrows():
+        same = pin.loc[
+            (pin["gen"] == p["gen"]) & (pin["lanes"] == p["lanes"]) & (pin["gpu"] == p["gpu"])
+        ]
+        if not same.empty:
+            return float(p["gb_s"]) / float(same["gb_s"].iloc[0])
+    return 1.0
+
+
+def card_links(gen: int) -> tuple[Link, ...]:
+    """The slots a card may end up in: its own generation at x16 and x8 (a second card or an
+    M.2 drive taking lanes), a chipset x4 slot (PCIe 4.0 at best), and an older PCIe 3.0 x16 board."""
+    out = [Link(gen, 16, "cpu"), Link(gen, 8, "cpu"), Link(min(gen, 4), 4, "chipset")]
+    if gen > 3:
+        out.append(Link(3, 16, "cpu"))
+    return tuple(out)
+
+
+def pcie_estimates(
+    dataset: Dataset, config: AnalysisConfig, variants: tuple[str, ...] | None = None
+) -> list[VariantPcie]:
+    wl = dataset.workloads
+    hit = wl.loc[wl["workload"] == config.reference_workload]
+    forwards = int(hit["transformer_forwards"].iloc[0]) if not hit.empty else 8
+    variants = variants or storage.VARIANTS
+    share = pageable_share(dataset)
+    out: list[VariantPcie] = []
+    for _, card in dataset.gpus.iterrows():
+        gen = card["pcie_gen"]
+        if pd.isna(gen):
+            continue
+        rates = [(link, link_rate(dataset, link)) for link in card_links(int(gen))]
+        rates = [(link, r) for link, r in rates if r is not None]
+        if not rates:
+            continue
+        for variant in variants:
+            image = bytes_per_image(dataset, config, variant, forwards)
+            load = storage.bytes_loaded(dataset, config, variant)
+            times = tuple(
+                LinkTime(
+                    link=link,
+                    pinned=rate,
+                    pageable_gb_s=rate.gb_s * share,
+                    image_s=image / (rate.gb_s * 1e9),
+                    image_pageable_s=image / (rate.gb_s * share * 1e9),
+                    load_s=load / (rate.gb_s * 1e9),
+                )
+                for link, rate in rates
+            )
+            out.append(VariantPcie(str(card["name"]), variant, image / 1e9, load / 1e9, times))
+    return out
+
+
+def reference_sources(dataset: Dataset) -> list[dict]:
+    """The hardware reference rows and the PCIe link rows, as {kind, item, source, url} for pages."""
+    rows = [
+        {"kind": r["kind"], "item": r["item"], "source": r["source"], "url": r["url"]}
+        for r in dataset.reference("hardware_refs").to_dict("records")
+    ]
+    for r in dataset.reference("pcie_links").to_dict("records"):
+        item = f"PCIe {r['gen']}.0 x{r['lanes']} {r['kind'].replace('_', ' ')} {r['gpu']}".strip()
+        rows.append({"kind": "pcie_link", "item": item, "source": r["source"], "url": r["url"]})
+    return rows

@@ -46,6 +46,20 @@ class Floor:
 
 
 @dataclass(frozen=True)
+class VariantFit:
+    """One variant's memory verdict on one card (every variant, not only the pick)."""
+
+    variant: str
+    fits: bool | None  # None: not evaluated (no sizes for its storage, no runs)
+    needed_gib: float | None
+    weight_bytes: int | None  # largest co-resident group's weights (the accounting's bytes)
+    evidence: Evidence
+    reason: Message
+    quality: Message  # the quality evidence in words ("quality not measured" where none)
+    quality_evidence: Literal["measured", "reported", "same_weights", "none"] = "none"
+
+
+@dataclass(frozen=True)
 class Fit:
     """Whether a workload fits a GPU's memory, and how."""
 
@@ -57,6 +71,7 @@ class Fit:
     capacity_gib: float
     evidence: Evidence
     reason: Message
+    options: tuple[VariantFit, ...] = ()  # every variant tried, fastest first
 
 
 @dataclass(frozen=True)
@@ -125,13 +140,18 @@ class TierPick:
     price_cny: Figure | None
     reasons: tuple[Message, ...]
     psu_w: int | None = None
+    segment: str = "new"  # new | used: which market the pick's price is from
+    price: Any = None  # the price rule's PriceFigure (guide_builder.analysis.pricing)
+    build: Any = None  # BuildCost (guide_builder.analysis.builds): card + PSU + SSD + cooling
+    availability: str = ""  # the card's availability in mainland China
+    warnings: tuple[Message, ...] = ()  # grey import, used or modified card risks, stale price
 
 
 @dataclass(frozen=True)
 class Pitfall:
     """A trap derived from the data, with its evidence."""
 
-    kind: str  # oom | needs_offload | below_floor | throttling | bandwidth | laptop | slow_disk | no_bf16 | cuda_12_8
+    kind: str  # oom | needs_offload | below_floor | throttling | bandwidth | laptop | slow_disk | no_bf16 | cuda_12_8 | power_capped
     gpu: str
     title: Message
     evidence_text: Message | str
@@ -199,12 +219,15 @@ class RoiRow:
     hours_saved_per_year: float
     cny_saved_per_year: float
     electricity_cny_per_year: float | None
-    price_cny: float
-    extra_cost_cny: float  # price minus the baseline's price
+    price_cny: float  # the whole build: card + PSU + SSD + cooling
+    extra_cost_cny: float  # build total minus the baseline's build total
     payback_months: float | None  # None when nothing is saved
     evidence: Evidence
     baseline_electricity_cny_per_year: float | None = None
     net_cny_saved_per_year: float | None = None  # time saved minus extra electricity
+    segment: str = "new"
+    card_cny: float | None = None  # the card alone; price_cny is the whole build
+    parts_cny: float | None = None  # PSU + SSD + cooling
 
 
 @dataclass
@@ -226,3 +249,10 @@ class Analysis:
     roi_model: dict[str, Any] = field(default_factory=dict)
     # Catalogued cards no tier may pick, each with the reason ("RTX X: no CNY price ...").
     tier_exclusions: list[Message] = field(default_factory=list)
+    # Per card: {"rule": PriceFigure | None, "new": ..., "used": ..., "history": [...]}
+    prices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Computed without a bench (storage.py, cooling.py, pcie.py).
+    storage: Any = None
+    cooling_estimates: list[Any] = field(default_factory=list)
+    pcie_estimates: list[Any] = field(default_factory=list)
+    hardware_refs: list[dict[str, Any]] = field(default_factory=list)  # sources shown on pages

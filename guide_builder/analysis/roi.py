@@ -13,6 +13,11 @@ JavaScript from `roi_model`, and tests hold both to this function):
     extra_cost_cny           = price_cny - baseline_price_cny
     payback_months           = extra_cost_cny / (net_cny_saved_per_year / 12)
                                0 when the card costs no more; None when nothing is saved
+
+price_cny is the whole build (guide_builder.analysis.builds), per `build_total`:
+
+    price_cny                = card_cny + psu_cny + ssd_cny + cooling_cny
+                               (less the PSU and/or SSD the reader already owns)
 """
 
 from __future__ import annotations
@@ -39,6 +44,16 @@ INPUTS = (
     "electricity_cny_per_kwh",
 )
 J_PER_KWH = 3.6e6
+OWNABLE = ("psu", "ssd")  # parts a reader may already have
+
+
+def build_total(card: dict[str, Any], owned: tuple[str, ...] = ()) -> float:
+    """A card's build total (CNY) without the parts in `owned` (psu, ssd)."""
+    total = card["card_cny"] + (card.get("cooling_cny") or 0)
+    for part in OWNABLE:
+        if part not in owned:
+            total += card.get(f"{part}_cny") or 0
+    return total
 
 
 def _electricity(
@@ -93,10 +108,12 @@ def _energy(c: Candidate, dataset: Dataset) -> tuple[float | None, bool]:
 
 
 def baseline(candidates: list[Candidate], config: AnalysisConfig) -> Candidate | None:
-    """The configured baseline card, or the cheapest candidate that fits the workload."""
+    """The configured baseline card (new before used), or the candidate whose whole build
+    is cheapest among those that fit the workload."""
     if config.roi_baseline != "cheapest_fit":
-        return next((c for c in candidates if c.gpu == config.roi_baseline), None)
-    return min(candidates, key=lambda c: (c.price.value, c.seconds, c.gpu), default=None)
+        named = [c for c in candidates if c.gpu == config.roi_baseline]
+        return min(named, key=lambda c: c.segment != "new", default=None)
+    return min(candidates, key=lambda c: (c.total_cny, c.seconds, c.gpu), default=None)
 
 
 def roi(
@@ -106,7 +123,8 @@ def roi(
     ``formula`` (this module's docstring), ``inputs`` (roi_for's keys), ``parameters``
     (the configured defaults a reader may change), ``baseline`` and ``cards`` (the tier
     picks) and ``choices`` (every card a tier could pick), each card with its seconds per
-    image, CNY price and energy per image (J, measured or board power x seconds)."""
+    image, its card price and parts (card_cny, psu_cny, ssd_cny, cooling_cny; price_cny is
+    their total) and energy per image (J, measured or board power x seconds)."""
     params = {
         "images_per_day": config.images_per_day,
         "working_days_per_year": config.working_days_per_year,
@@ -126,10 +144,10 @@ def roi(
         return [], model
     base_energy, base_measured = _energy(base, dataset)
     model["baseline"] = _card(base, base_energy, base_measured, "baseline")
-    by_name = {c.gpu: c for c in candidates}
+    by_name = {(c.gpu, c.segment): c for c in candidates}
     rows = []
     for t in tiers:
-        c = by_name.get(t.gpu) if t.gpu else None
+        c = by_name.get((t.gpu, t.segment)) if t.gpu else None
         if c is None:
             continue
         energy, measured = _energy(c, dataset)
@@ -139,8 +157,8 @@ def roi(
                 **params,
                 "seconds_per_image": c.seconds,
                 "baseline_seconds_per_image": base.seconds,
-                "price_cny": c.price.value,
-                "baseline_price_cny": base.price.value,
+                "price_cny": c.total_cny,
+                "baseline_price_cny": base.total_cny,
                 "energy_j_per_image": energy,
                 "baseline_energy_j_per_image": base_energy,
             }
@@ -159,23 +177,38 @@ def roi(
                 hours_saved_per_year=out["hours_saved_per_year"],
                 cny_saved_per_year=out["cny_saved_per_year"],
                 electricity_cny_per_year=out["electricity_cny_per_year"],
-                price_cny=c.price.value,
+                price_cny=c.total_cny,
                 extra_cost_cny=out["extra_cost_cny"],
                 payback_months=out["payback_months"],
                 evidence=c.result.seconds.evidence if measured_all else "estimated",
                 baseline_electricity_cny_per_year=out["baseline_electricity_cny_per_year"],
                 net_cny_saved_per_year=out["net_cny_saved_per_year"],
+                segment=t.segment,
+                card_cny=c.price.value,
+                parts_cny=c.build.parts_cny if c.build else 0.0,
             )
         )
     return rows, model
 
 
 def _card(c: Candidate, energy: float | None, measured: bool, tier: str) -> dict[str, Any]:
+    build = c.build
+    offer = c.offer
     return {
         "tier": tier,
+        "segment": c.segment,
         "gpu": c.gpu,
         "seconds_per_image": c.seconds,
-        "price_cny": c.price.value,
+        "card_cny": c.price.value,
+        "psu_cny": build.psu.cny if build and build.psu else None,
+        "psu_w": build.psu_w if build else None,
+        "ssd_cny": build.ssd.cny if build and build.ssd else None,
+        "cooling_cny": build.cooling.cny if build and build.cooling else None,
+        "price_cny": c.total_cny,
+        "price_kind": offer.kind if offer else "",
+        "price_date": offer.date if offer else "",
+        "price_stale": bool(offer and offer.stale),
+        "availability": c.availability,
         "energy_j_per_image": energy,
         "evidence": c.result.seconds.evidence,
         "energy_evidence": "measured" if measured else "estimated",

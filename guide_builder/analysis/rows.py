@@ -6,9 +6,10 @@ import math
 
 import pandas as pd
 
+from guide_builder.analysis.config import AnalysisConfig
+from guide_builder.analysis.pricing import price_figure as rule_price
 from guide_builder.analysis.results import Evidence, Figure
 from guide_builder.dataset import Dataset
-from guide_builder.messages import msg, word
 
 
 def num(value) -> float | None:
@@ -62,21 +63,10 @@ def catalogue_row(dataset: Dataset, gpu: str) -> pd.Series | None:
     return None if rows.empty else rows.iloc[0]
 
 
-def price_figure(dataset: Dataset, gpu: str) -> Figure | None:
-    """The catalogue's CNY price with its kind, date and source; None when it has none."""
-    row = catalogue_row(dataset, gpu)
-    if row is None or num(row.get("price_cny")) is None:
-        return None
-    kind = text(row.get("price_cny_kind"))
-    date = text(row.get("price_cny_date"))
-    detail = (
-        msg("price.detail", kind=word("price_kind", kind), date=date)
-        if kind and date
-        else (word("price_kind", kind) if kind else date)
-    )
-    # a price converted from USD at a stated rate is our computation, not anyone's report
-    evidence = "estimated" if kind == "converted" else "reported"
-    return Figure(num(row["price_cny"]), "cny", evidence, text(row.get("price_cny_source")), detail)
+def price_figure(dataset: Dataset, gpu: str, config: AnalysisConfig | None = None) -> Figure | None:
+    """The card's CNY price by the one rule (guide_builder.analysis.pricing), as a Figure
+    with its kind and date; None when prices.csv has none for the card."""
+    return rule_price(dataset, gpu, config or AnalysisConfig())
 
 
 def workload_names(dataset: Dataset, reference: str) -> list[str]:

@@ -1,26 +1,43 @@
-"""Tiers: one pick per CNY budget band, by stated rules.
+"""Tiers: per CNY budget band, a "new" and a "used" pick, by stated rules.
 
-Rules: a candidate is a catalogued card of an allowed form factor with a CNY
-price and a measured-or-estimated time for the reference workload that can run
-it (fits, or fits with a variant in config.tier_variants); reported claims
-never count. Bands:
-entry <= entry_max_cny < balanced <= balanced_max_cny < future_proof. Within a
-band, cards are ranked by the tier's first key (config.tier_rank); cards within
-config.tie_tolerance of the best are tied and ordered by the other key, then by
-the lower price, then by name. The first is the pick, the second the runner-up.
+Rules: a candidate is a catalogued card of an allowed form factor with a
+measured-or-estimated time for the reference workload that can run it (fits,
+or fits with a variant in config.tier_variants); reported claims never count.
+Its price is the one rule's (guide_builder.analysis.pricing), per segment:
+
+- new: what a new card costs. Never a ``converted`` price. A card sold
+  officially or as a China model may be picked at its street, grey or launch
+  price; a discontinued or used-only card only at a street or grey price
+  younger than config.price_max_age_days (remaining stock); a card not sold
+  officially in mainland China only at a dated ``grey`` price, with a warning;
+  a modified card only at a street or grey price, with its risks.
+- used: a second-hand card at a ``used`` price, with the risks of buying used.
+
+Bands (on the card's price): entry <= entry_max_cny < balanced <=
+balanced_max_cny < future_proof. Within a band and segment, cards are ranked by
+the tier's first key (config.tier_rank); cards within config.tie_tolerance of
+the best are tied and ordered by the other key, then by the lower price, then
+by name. The first is the pick, the second the runner-up. Each pick carries its
+whole build cost (guide_builder.analysis.builds).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from guide_builder.analysis.builds import BuildCost, build_cost
 from guide_builder.analysis.config import AnalysisConfig
+from guide_builder.analysis.pricing import PriceFigure, Segment, price_for
 from guide_builder.analysis.results import Figure, Fit, GpuResult, PsuAdvice, TierPick
+from guide_builder.analysis.rows import num, text
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, msg, word
 
 TIERS = ("entry", "balanced", "future_proof")
+SEGMENTS: tuple[Segment, ...] = ("new", "used")
 _MEASURED = ("measured", "measured_synthetic")
+_SOLD_NEW = ("official", "china_model")
+_FORMER = ("discontinued", "used_only")
 
 
 @dataclass(frozen=True)
@@ -28,7 +45,12 @@ class Candidate:
     gpu: str
     result: GpuResult
     fit: Fit
-    price: Figure
+    price: Figure  # the offer as a Figure (value = CNY)
+    offer: PriceFigure | None = None
+    segment: Segment = "new"
+    availability: str = ""
+    build: BuildCost | None = None
+    warnings: tuple[Message, ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -36,8 +58,13 @@ class Candidate:
 
     @property
     def perf_per_kcny(self) -> float:
-        """Images per hour per 1,000 CNY."""
+        """Images per hour per 1,000 CNY (of the card)."""
         return 3600 / self.seconds / (self.price.value / 1000)
+
+    @property
+    def total_cny(self) -> float:
+        """The whole build (card + parts); the card alone when no build was costed."""
+        return self.build.total_cny if self.build else float(self.price.value)
 
 
 def best_result(
@@ -60,28 +87,69 @@ def best_result(
     )
 
 
+def offer(
+    dataset: Dataset, gpu: str, availability: str, segment: Segment, config: AnalysisConfig
+) -> tuple[PriceFigure | None, Message | None, tuple[Message, ...]]:
+    """The price a segment may pick the card at, or why not; and the pick's warnings."""
+    price = price_for(dataset, gpu, config, segment)
+    if price is None:
+        return None, msg("tier.no_segment_price", segment=word("market", segment)), ()
+    warnings: list[Message] = []
+    if price.stale:
+        warnings.append(msg("tier.warn_stale", date=price.date, days=config.price_max_age_days))
+    if segment == "used":
+        if price.kind != "used":
+            return None, msg("tier.no_segment_price", segment=word("market", segment)), ()
+        warnings.append(msg("tier.warn_used"))
+        if availability == "modified":
+            warnings.append(msg("tier.warn_modified"))
+        return price, None, tuple(warnings)
+    if price.kind == "converted":
+        return None, msg("tier.only_converted"), ()
+    if availability == "not_sold_officially":
+        if price.kind != "grey":
+            return None, msg("tier.not_sold_no_grey"), ()
+        warnings.append(msg("tier.warn_grey"))
+    elif availability == "modified":
+        if price.kind not in ("street", "grey"):
+            return None, msg("tier.modified_no_price"), ()
+        warnings.append(msg("tier.warn_modified"))
+    elif availability in _FORMER:
+        if price.kind not in ("street", "grey") or price.stale:
+            return None, msg("tier.not_sold_new", availability=word("avail", availability)), ()
+    elif availability not in _SOLD_NEW:
+        return None, msg("tier.no_availability"), ()
+    return price, None, tuple(warnings)
+
+
 def candidates(
-    dataset: Dataset, results: list[GpuResult], fits: list[Fit], config: AnalysisConfig
+    dataset: Dataset,
+    results: list[GpuResult],
+    fits: list[Fit],
+    config: AnalysisConfig,
+    psu: list[PsuAdvice] = (),
 ) -> tuple[list[Candidate], list[Message]]:
-    """Cards a tier may pick, and why every other catalogued card was left out."""
+    """Cards a tier may pick (one per card and segment), and why every other card was left out."""
     workload = config.reference_workload
     fit_of = {f.gpu: f for f in fits if f.workload == workload}
+    psu_of = {p.gpu: p.recommended_w for p in psu}
     out: list[Candidate] = []
     excluded: list[Message] = []
     for _, row in dataset.gpus.iterrows():
         gpu = row["name"]
         fit = fit_of.get(gpu)
         result = best_result(results, gpu, workload, fit)
-        price = next((r.price_cny for r in results if r.gpu == gpu and r.price_cny), None)
         if row["form_factor"] not in config.tier_form_factors:
             form = word("form", str(row["form_factor"]))
             excluded.append(msg("tier.excluded_form", gpu=gpu, form_factor=form))
-        elif fit is None or fit.verdict == "cannot_run":
+            continue
+        if fit is None or fit.verdict == "cannot_run":
             reason = fit.reason if fit else msg("tier.no_fit")
             excluded.append(
                 msg("tier.excluded_cannot_run", gpu=gpu, workload=workload, reason=reason)
             )
-        elif fit.variant not in config.tier_variants:
+            continue
+        if fit.variant not in config.tier_variants:
             excluded.append(
                 msg(
                     "tier.excluded_variant",
@@ -91,12 +159,35 @@ def candidates(
                     reason=fit.reason,
                 )
             )
-        elif result is None:
+            continue
+        if result is None:
             excluded.append(msg("tier.excluded_no_time", gpu=gpu, workload=workload))
-        elif price is None or not price.value:
-            excluded.append(msg("tier.excluded_no_price", gpu=gpu))
-        else:
-            out.append(Candidate(gpu, result, fit, price))
+            continue
+        availability = text(row.get("availability"))
+        reasons: list[Message] = []
+        for segment in SEGMENTS:
+            price, why, warnings = offer(dataset, gpu, availability, segment, config)
+            if price is None:
+                reasons.append(why)
+                continue
+            build = build_cost(
+                dataset, price, psu_of.get(gpu), num(row.get("board_power_w")), config
+            )
+            out.append(
+                Candidate(
+                    gpu,
+                    result,
+                    fit,
+                    price.figure(),
+                    price,
+                    segment,
+                    availability,
+                    build,
+                    warnings,
+                )
+            )
+        if len(reasons) == len(SEGMENTS):
+            excluded.append(msg("tier.excluded_no_offer", gpu=gpu, reasons=tuple(reasons)))
     return out, excluded
 
 
@@ -176,40 +267,49 @@ def _reasons(
 def tiers(
     candidates_: list[Candidate], psu: list[PsuAdvice], config: AnalysisConfig
 ) -> list[TierPick]:
+    """For each band, the new pick then the used pick."""
     psu_of = {p.gpu: p.recommended_w for p in psu}
     out: list[TierPick] = []
     for tier in TIERS:
         lo, hi = band(config, tier)
         first = config.tier_rank.get(tier, "seconds")
-        ordered = rank(
-            [c for c in candidates_ if in_band(c.price.value, lo, hi)], first, config.tie_tolerance
-        )
-        if not ordered:
+        for segment in SEGMENTS:
+            pool = [
+                c for c in candidates_ if c.segment == segment and in_band(c.price.value, lo, hi)
+            ]
+            ordered = rank(pool, first, config.tie_tolerance)
+            if not ordered:
+                out.append(
+                    TierPick(
+                        tier,
+                        lo,
+                        hi,
+                        None,
+                        None,
+                        None,
+                        None,
+                        (msg("tier.none_in_band"),),
+                        segment=segment,
+                    )
+                )
+                continue
+            pick = ordered[0]
             out.append(
                 TierPick(
-                    tier,
-                    lo,
-                    hi,
-                    None,
-                    None,
-                    None,
-                    None,
-                    (msg("tier.none_in_band"),),
+                    tier=tier,
+                    budget_min_cny=lo,
+                    budget_max_cny=hi,
+                    gpu=pick.gpu,
+                    runner_up=ordered[1].gpu if len(ordered) > 1 else None,
+                    seconds=pick.result.seconds,
+                    price_cny=pick.price,
+                    reasons=_reasons(pick, ordered, tier, first, config),
+                    psu_w=psu_of.get(pick.gpu),
+                    segment=segment,
+                    price=pick.offer,
+                    build=pick.build,
+                    availability=pick.availability,
+                    warnings=pick.warnings,
                 )
             )
-            continue
-        pick = ordered[0]
-        out.append(
-            TierPick(
-                tier=tier,
-                budget_min_cny=lo,
-                budget_max_cny=hi,
-                gpu=pick.gpu,
-                runner_up=ordered[1].gpu if len(ordered) > 1 else None,
-                seconds=pick.result.seconds,
-                price_cny=pick.price,
-                reasons=_reasons(pick, ordered, tier, first, config),
-                psu_w=psu_of.get(pick.gpu),
-            )
-        )
     return out

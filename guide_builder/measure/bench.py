@@ -14,8 +14,13 @@ from guide_builder.measure.config import MeasureConfig
 from guide_builder.measure.discovery import Target
 from guide_builder.measure.host import host_info
 from guide_builder.measure.nvml import Nvml
-from guide_builder.measure.output import RowAppender, read_rows, write_json_atomic
-from guide_builder.schema import PROBES_TABLE, RUNS, SCHEMA_VERSION, TELEMETRY, BenchMeta
+from guide_builder.measure.output import (
+    RowAppender,
+    read_rows,
+    write_bytes_atomic,
+    write_json_atomic,
+)
+from guide_builder.schema import PROBES_TABLE, QUALITY, RUNS, SCHEMA_VERSION, TELEMETRY, BenchMeta
 
 
 def _ver(name: str) -> str | None:
@@ -70,6 +75,8 @@ class Bench:
         self.runs = RowAppender(folder / "runs.csv", RUNS)
         self.probes = RowAppender(folder / "probes.csv", PROBES_TABLE)
         self.telemetry = RowAppender(folder / "telemetry.csv", TELEMETRY, fsync=False)
+        # only a bench that renders the prompt set has a quality.csv
+        self.quality = RowAppender(folder / "quality.csv", QUALITY) if cfg.quality_prompts else None
 
     def save(self) -> None:
         self.meta["completed"] = sorted(self.completed)
@@ -80,9 +87,18 @@ class Bench:
         self.runs.append(row)
         self.next_index = max(self.next_index, int(row["run_index"]) + 1)
 
+    def save_image(self, relative: str, png: bytes) -> None:
+        """An image of the quality prompt set, under images/ in the bench folder."""
+        path = self.folder / relative
+        if not path.resolve().is_relative_to(self.folder.resolve()):
+            raise ValueError(f"image path outside the bench: {relative}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(path, png)
+
     def close(self, status: str) -> None:
-        for w in (self.runs, self.probes, self.telemetry):
-            w.close()
+        for w in (self.runs, self.probes, self.telemetry, self.quality):
+            if w is not None:
+                w.close()
         self.meta["status"] = status
         self.meta["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         self.save()

@@ -78,7 +78,7 @@ def _gpus(ctx, param, value: str) -> str:
 @click.option(
     "--variants",
     default=None,
-    help="Comma-separated variants: plain, text_encoder_unload, model_offload, group_offload, sequential_offload (default: all the device supports but sequential_offload).",
+    help="Comma-separated variants: plain, text_encoder_unload, model_offload, group_offload, sequential_offload, fp8, gguf_q8_0, gguf_q4_k_m, and <fp8|gguf_q8_0|gguf_q4_k_m>+text_encoder_unload (default on cuda: all but sequential_offload and the combinations; on cpu: plain, text_encoder_unload).",
 )
 @click.option(
     "--memory-caps",
@@ -185,6 +185,11 @@ def _gpus(ctx, param, value: str) -> str:
     help="Continue the bench named by --bench-id with its saved config, skipping finished work.",
 )
 @click.option(
+    "--quality-prompts",
+    is_flag=True,
+    help="After timing, render a fixed prompt set with every variant, save the images and compare each with plain's (PSNR, SSIM) into quality.csv. Needs --weights real (tiny works, for tests) and plain among the variants.",
+)
+@click.option(
     "--plugin",
     "plugins",
     multiple=True,
@@ -192,45 +197,10 @@ def _gpus(ctx, param, value: str) -> str:
 )
 def measure_command(**opts) -> None:
     """Run the reference workloads on this bench's GPUs and write measurement CSVs."""
-    from guide_builder.measure.config import MeasureConfig
     from guide_builder.measure.discovery import NoDevice
     from guide_builder.measure.runner import resolve_defaults, run
 
-    if opts["resume"]:
-        cfg = _resumed_config(opts)
-    else:
-        device = opts["device"]
-        weights = opts["weights"] or ("tiny" if device == "cpu" else "synthetic")
-        if device == "cpu" and weights != "tiny":
-            raise click.BadParameter("the CPU runs tiny weights only", param_hint="--weights")
-        if device == "cpu" and any(c is not None for c in opts["memory_caps"]):
-            raise click.BadParameter("memory caps need --device cuda", param_hint="--memory-caps")
-        cfg = MeasureConfig(
-            device=device,
-            gpus=opts["gpus"],
-            weights=weights,
-            model_path=str(opts["model_path"]) if opts["model_path"] else None,
-            allow_download=opts["allow_download"],
-            workloads=_list(opts["workloads"]),
-            variants=_list(opts["variants"]),
-            memory_caps_gib=opts["memory_caps"],
-            warmup=opts["warmup"],
-            min_iterations=opts["min_iterations"],
-            min_seconds=opts["min_seconds"],
-            stability=opts["stability"],
-            soak_minutes=opts["soak_minutes"],
-            probes=opts["probes"],
-            telemetry=opts["telemetry"],
-            telemetry_hz=opts["telemetry_hz"],
-            worker_timeout_s=opts["worker_timeout"],
-            seed=opts["seed"],
-            attention_backend=opts["attention_backend"],
-            out=str(opts["out"]),
-            bench_id=opts["bench_id"],
-            note=opts["note"],
-            record_hostname=opts["record_hostname"],
-            plugins=[str(Path(p).resolve()) if p.endswith(".py") else p for p in opts["plugins"]],
-        )
+    cfg = _resumed_config(opts) if opts["resume"] else _fresh_config(opts)
     try:
         resolve_defaults(cfg)
     except (KeyError, ValueError, ImportError) as exc:
@@ -242,6 +212,99 @@ def measure_command(**opts) -> None:
     raise SystemExit(code)
 
 
+def _fresh_config(opts):
+    from guide_builder.measure.config import MeasureConfig
+
+    device = opts["device"]
+    weights = opts["weights"] or ("tiny" if device == "cpu" else "synthetic")
+    if device == "cpu" and weights != "tiny":
+        raise click.BadParameter("the CPU runs tiny weights only", param_hint="--weights")
+    if device == "cpu" and any(c is not None for c in opts["memory_caps"]):
+        raise click.BadParameter("memory caps need --device cuda", param_hint="--memory-caps")
+    return MeasureConfig(
+        device=device,
+        gpus=opts["gpus"],
+        weights=weights,
+        model_path=str(opts["model_path"]) if opts["model_path"] else None,
+        allow_download=opts["allow_download"],
+        workloads=_list(opts["workloads"]),
+        variants=_list(opts["variants"]),
+        memory_caps_gib=opts["memory_caps"],
+        warmup=opts["warmup"],
+        min_iterations=opts["min_iterations"],
+        min_seconds=opts["min_seconds"],
+        stability=opts["stability"],
+        soak_minutes=opts["soak_minutes"],
+        probes=opts["probes"],
+        telemetry=opts["telemetry"],
+        telemetry_hz=opts["telemetry_hz"],
+        worker_timeout_s=opts["worker_timeout"],
+        seed=opts["seed"],
+        attention_backend=opts["attention_backend"],
+        out=str(opts["out"]),
+        bench_id=opts["bench_id"],
+        note=opts["note"],
+        record_hostname=opts["record_hostname"],
+        plugins=[str(Path(p).resolve()) if p.endswith(".py") else p for p in opts["plugins"]],
+        quality_prompts=opts["quality_prompts"],
+    )
+
+
+# options whose value a resumed bench takes from its bench.json (option -> config field)
+RESUMED_FIELDS = {
+    "device": "device",
+    "gpus": "gpus",
+    "weights": "weights",
+    "model_path": "model_path",
+    "allow_download": "allow_download",
+    "workloads": "workloads",
+    "variants": "variants",
+    "memory_caps": "memory_caps_gib",
+    "warmup": "warmup",
+    "min_iterations": "min_iterations",
+    "min_seconds": "min_seconds",
+    "stability": "stability",
+    "soak_minutes": "soak_minutes",
+    "probes": "probes",
+    "telemetry": "telemetry",
+    "telemetry_hz": "telemetry_hz",
+    "worker_timeout": "worker_timeout_s",
+    "seed": "seed",
+    "attention_backend": "attention_backend",
+    "note": "note",
+    "record_hostname": "record_hostname",
+    "plugins": "plugins",
+    "quality_prompts": "quality_prompts",
+}
+
+
+def _saved_bench(path: Path) -> dict:
+    """bench.json of the bench to resume; a damaged one is a one-line error naming it."""
+    from pydantic import ValidationError
+
+    from guide_builder.schema import BenchMeta
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path}: cannot resume: not UTF-8 ({exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(
+            f"{path}:{exc.lineno}:{exc.colno}: cannot resume: not valid JSON ({exc.msg})"
+        ) from None
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot resume: {exc.strerror}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
+        raise click.ClickException(f"{path}: cannot resume: no 'config' object in it")
+    try:
+        BenchMeta.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "-"
+        raise click.ClickException(f"{path}:-:{where}: cannot resume: {first['msg']}") from None
+    return data
+
+
 def _resumed_config(opts):
     from guide_builder.measure.config import MeasureConfig
 
@@ -250,9 +313,43 @@ def _resumed_config(opts):
     path = opts["out"] / opts["bench_id"] / "bench.json"
     if not path.exists():
         raise click.BadParameter(f"no bench to resume at {path}", param_hint="--bench-id")
-    cfg = MeasureConfig.from_dict(json.loads(path.read_text(encoding="utf-8"))["config"])
+    saved = _saved_bench(path)["config"]
+    try:
+        cfg = MeasureConfig.from_dict(saved)
+    except TypeError as exc:
+        raise click.ClickException(f"{path}:-:config: cannot resume: {exc}") from None
+    _refuse_conflicts(opts, cfg, path)
     cfg.resume, cfg.out, cfg.bench_id = True, str(opts["out"]), opts["bench_id"]
     return cfg
+
+
+def _refuse_conflicts(opts, saved, path: Path) -> None:
+    """Options given with --resume must agree with the saved config: never dropped silently."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    given = {
+        name
+        for name in RESUMED_FIELDS
+        if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+    }
+    if not given:
+        return
+    fresh = _fresh_config({**opts, "resume": False})
+    conflicts = []
+    for name in sorted(given):
+        field = RESUMED_FIELDS[name]
+        if getattr(fresh, field) != getattr(saved, field):
+            conflicts.append(
+                f"--{name.replace('_', '-')} {getattr(fresh, field)!r} "
+                f"(saved: {getattr(saved, field)!r})"
+            )
+    if conflicts:
+        raise click.UsageError(
+            f"a resumed bench keeps the config saved in {path}; these options differ from it: "
+            + "; ".join(conflicts)
+            + ". Drop them, or start a new bench with another --bench-id."
+        )
 
 
 @click.command("count-flops")
@@ -278,3 +375,18 @@ def count_flops_command(out: Path, workloads: str | None) -> None:
         except KeyError as exc:
             raise click.BadParameter(str(exc).strip('"'), param_hint="--workloads") from None
     flops.run(out, names, echo=click.echo)
+
+
+@click.command("count-memory")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("measurements/catalog/variant_memory.csv"),
+    show_default=True,
+    help="CSV to write (catalog/variant_memory.csv).",
+)
+def count_memory_command(out: Path) -> None:
+    """Count each component's weight bytes per storage type and write catalog/variant_memory.csv."""
+    from guide_builder.measure import memory
+
+    memory.run(out, echo=click.echo)

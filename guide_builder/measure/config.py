@@ -35,6 +35,7 @@ class MeasureConfig:
     record_hostname: bool = False
     resume: bool = False
     plugins: list[str] = field(default_factory=list)
+    quality_prompts: bool = False  # render quality.PROMPTS per variant, compare with plain
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -45,10 +46,10 @@ class MeasureConfig:
         return cls(**known)
 
     def configurations(self) -> list[tuple[str, str, float | None]]:
-        """(workload, variant, memory cap) in run order: caps innermost."""
-        return [
-            (w, v, cap)
-            for w in self.workloads
-            for v in self.variants
-            for cap in self.memory_caps_gib
-        ]
+        """(workload, variant, memory cap) in run order: every uncapped one before any capped.
+
+        A capped configuration is the likeliest to fail (and a CUDA error costs the worker), and
+        a time limit that cuts the run short should cut memory emulation, not the timings.
+        """
+        caps = sorted(self.memory_caps_gib, key=lambda c: (c is not None, c or 0.0))
+        return [(w, v, cap) for cap in caps for w in self.workloads for v in self.variants]

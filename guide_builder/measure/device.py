@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import resource
+from collections.abc import Callable
 
 GIB = 2**30
 
@@ -73,10 +74,12 @@ class CudaDevice(Device):
 
     kind = "cuda"
 
-    def __init__(self, ordinal: int = 0):
+    def __init__(self, ordinal: int = 0, used_gib: Callable[[], float | None] | None = None):
         import torch
 
         self.torch = torch
+        self.used_gib = used_gib  # device memory in use by all processes (NVML)
+        self.cap_overhead_gib: float | None = None
         self.ordinal = ordinal
         self.torch_device = f"cuda:{ordinal}"
         torch.cuda.set_device(ordinal)
@@ -96,17 +99,34 @@ class CudaDevice(Device):
         return self.torch.cuda.memory_allocated(self.ordinal) / GIB
 
     def set_memory_cap(self, gib: float | None) -> None:
-        # the fraction is of total memory; the CUDA context itself lives outside the allocator
-        fraction = 1.0 if gib is None else min(gib / self.total_gib, 1.0)
+        # the fraction limits PyTorch's pool only: the CUDA context, library handles and other
+        # processes (a desktop's display) sit outside it, so the pool gets the cap minus them
+        if gib is None:
+            fraction = 1.0
+        else:
+            if self.cap_overhead_gib is None:
+                self.cap_overhead_gib = self.overhead_gib()
+            fraction = min(max(gib - (self.cap_overhead_gib or 0.0), 0.0) / self.total_gib, 1.0)
         self.torch.cuda.set_per_process_memory_fraction(fraction, self.ordinal)
+
+    def overhead_gib(self) -> float | None:
+        """Device memory in use outside PyTorch's pool (NVML used minus reserved), measured once."""
+        if self.used_gib is None:
+            return None
+        self.torch.empty(1, device=self.torch_device)  # the context exists before we read
+        self.synchronize()
+        used = self.used_gib()
+        if used is None:
+            return None
+        return max(used - self.torch.cuda.memory_reserved(self.ordinal) / GIB, 0.0)
 
     def empty_cache(self) -> None:
         self.torch.cuda.empty_cache()
 
 
-def make_device(kind: str) -> Device:
+def make_device(kind: str, used_gib: Callable[[], float | None] | None = None) -> Device:
     if kind == "cuda":
-        return CudaDevice(0)
+        return CudaDevice(0, used_gib)
     import torch
 
     # tiny CPU models gain nothing from intra-op threads, and OpenMP spin-waits make them

@@ -30,6 +30,7 @@ class ImageResult:
     caption_tokens: int | None
     sha256: str | None
     finite: bool
+    images: Any = None  # diffusers' np output (N, H, W, C) in [0, 1]
 
 
 class ImageMaker:
@@ -43,6 +44,7 @@ class ImageMaker:
         self.width, self.height = size
         self.timer = timer
         self.call_kwargs = {k: v for k, v in call_kwargs.items() if not k.startswith("_")}
+        self.extras = call_kwargs  # with the "_" entries (the unloaded encoder, kept in RAM)
         self._marks: dict[str, float] = {}
         self._forwards = 0
         self._caption_tokens: int | None = None
@@ -73,7 +75,7 @@ class ImageMaker:
             self._finite = bool(torch.isfinite(callback_kwargs["latents"]).all())
         return {}
 
-    def __call__(self, seed: int) -> ImageResult:
+    def __call__(self, seed: int, overrides: dict[str, Any] | None = None) -> ImageResult:
         import torch
 
         self._marks.clear()
@@ -81,7 +83,7 @@ class ImageMaker:
         self._caption_tokens = None
         self._finite = True
         generator = torch.Generator("cpu").manual_seed(seed)  # same noise on every device
-        kwargs = {"prompt": self.workload.prompt, **self.call_kwargs}
+        kwargs = {"prompt": self.workload.prompt, **self.call_kwargs, **(overrides or {})}
         started_at = datetime.now(UTC).isoformat(timespec="milliseconds")
         start = self.timer.now()
         out = self.pipe(
@@ -109,6 +111,7 @@ class ImageMaker:
             caption_tokens=self._caption_tokens,
             sha256=pixel_hash(out.images),
             finite=self._finite,
+            images=out.images,
         )
 
     def close(self) -> None:

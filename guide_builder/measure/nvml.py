@@ -103,11 +103,28 @@ class Nvml:
             "name_nvml": self.read("nvmlDeviceGetName", h, convert=_text) or "",
             "vram_gib": mem.total / GIB if mem is not None else None,
             "power_limit_w": self.read("nvmlDeviceGetEnforcedPowerLimit", h, convert=_milli),
+            "power_limit_default_w": self.read(
+                "nvmlDeviceGetPowerManagementDefaultLimit", h, convert=_milli
+            ),
+            "compute_processes": self.compute_processes(h),
             "max_sm_clock_mhz": self.read("nvmlDeviceGetMaxClockInfo", h, 1, convert=float),
             "pcie_max_gen": self.read("nvmlDeviceGetMaxPcieLinkGeneration", h),
             "pcie_max_width": self.read("nvmlDeviceGetMaxPcieLinkWidth", h),
             "board": self.read("nvmlDeviceGetBoardPartNumber", h, convert=_text) or "",
         }
+
+    def compute_processes(self, handle: Any) -> list[dict[str, Any]] | None:
+        """Compute processes on the GPU (pid, GiB used); None when NVML cannot tell."""
+        procs = self.read("nvmlDeviceGetComputeRunningProcesses", handle)
+        if procs is None:
+            return None
+        out = []
+        for p in procs:
+            used = getattr(p, "usedGpuMemory", None)
+            # NVML reports an unknown amount (no permission, WDDM) as a huge sentinel or None
+            known = isinstance(used, int) and 0 <= used < 2**60
+            out.append({"pid": int(p.pid), "used_gib": used / GIB if known else None})
+        return out
 
     def sample(self, handle: Any) -> dict[str, Any]:
         """One telemetry sample (TELEMETRY columns, energy as the raw counter in J)."""

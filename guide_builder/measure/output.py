@@ -12,7 +12,14 @@ from typing import Any
 from guide_builder.csvio import write_atomic
 from guide_builder.schema import Table
 
-__all__ = ["RowAppender", "cell", "csv_text", "write_atomic", "write_json_atomic"]
+__all__ = [
+    "RowAppender",
+    "cell",
+    "csv_text",
+    "write_atomic",
+    "write_bytes_atomic",
+    "write_json_atomic",
+]
 
 
 def cell(value: Any) -> str:
@@ -24,6 +31,13 @@ def cell(value: Any) -> str:
     if isinstance(value, float):
         return format(value, ".7g") if value == value else ""  # NaN is missing, not text
     return str(value)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary sibling, then rename it over `path`."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -236,6 +236,10 @@ class Runner:
             bench.probes.append(payload)
         elif kind == "telemetry":
             bench.telemetry.append(payload)
+        elif kind == "image":
+            bench.save_image(payload["path"], payload["png"])
+        elif kind == "quality":
+            bench.quality.append(payload)
         elif kind == "env":
             for k, v in payload.items():
                 if k in (
@@ -243,6 +247,8 @@ class Runner:
                     "cuda_version",
                     "diffusers_version",
                     "transformers_version",
+                    "host_rss_method",
+                    "memory_cap_overhead_gib",
                 ):
                     bench.meta[k] = v
                 else:
@@ -310,6 +316,13 @@ def resolve_defaults(cfg: MeasureConfig) -> MeasureConfig:
         v = variant_registry.get(name)
         if cfg.device not in v.devices:
             raise ValueError(f"variant {name!r} needs {' or '.join(v.devices)}, not {cfg.device}")
+    if cfg.quality_prompts:
+        if cfg.weights == "synthetic":
+            raise ValueError("--quality-prompts needs --weights real: random weights draw noise")
+        if "plain" not in cfg.variants:
+            raise ValueError("--quality-prompts compares every variant with plain: add plain")
+        # the reference first, so every other variant finds its images
+        cfg.variants = ["plain", *(v for v in cfg.variants if v != "plain")]
     return cfg
 
 

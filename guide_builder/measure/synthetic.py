@@ -24,7 +24,7 @@ def materialise(build: Callable[[], Any], device: str, dtype: Any, seed: int = 0
     module = module.to(dtype=dtype).to_empty(device=device)
     init_parameters(module, seed)
     recompute_buffers(module, device)
-    return module.eval()
+    return module.eval().requires_grad_(False)  # inference only: no autograd graph anywhere
 
 
 def init_parameters(module: Any, seed: int = 0) -> None:

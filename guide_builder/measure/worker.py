@@ -21,6 +21,7 @@ from guide_builder.measure import workloads as workload_registry
 from guide_builder.measure.config import MeasureConfig
 from guide_builder.measure.device import Device, describe_exception
 from guide_builder.measure.identity import configuration_columns, device_columns
+from guide_builder.measure.rss import PeakRss
 
 
 def config_key(target_id: str, workload: str, variant: str, cap: float | None) -> str:
@@ -53,6 +54,8 @@ class Worker:
         self.target = job["target"]
         self.bench_id = job["bench_id"]
         self.next_index = job["next_run_index"]
+        self.quality_refs: dict[tuple[str, int], Any] = {}  # plain's pixels per prompt
+        self.rss = PeakRss()
 
     def run(self) -> None:
         workload_registry.load_plugins(self.cfg.plugins)
@@ -65,13 +68,13 @@ class Worker:
         from guide_builder.measure.timing import Timer
 
         self.torch = torch
-        self.device: Device = make_device(self.target["kind"])
-        self.timer = Timer(self.device)
         self.nvml = Nvml()
         self.handle = (
             self.nvml.handle(self.target["index"]) if self.target.get("index") is not None else None
         )
-        self.emit("env", _environment(torch))
+        self.device: Device = make_device(self.target["kind"], used_gib=self._nvml_used_gib)
+        self.timer = Timer(self.device)
+        self.emit("env", {**_environment(torch), "host_rss_method": self.rss.method})
         self.sampler = Sampler(
             self.nvml,
             self.target.get("index"),
@@ -88,6 +91,14 @@ class Worker:
         finally:
             self.sampler.stop()
         self.emit("done")
+
+    def _nvml_used_gib(self) -> float | None:
+        """Device memory in use by every process (NVML), for the memory cap's overhead."""
+        if self.handle is None:
+            return None
+        return self.nvml.read(
+            "nvmlDeviceGetMemoryInfo", self.handle, convert=lambda m: m.used / 2**30
+        )
 
     # -- probes -------------------------------------------------------------------------
     def _probes(self) -> None:
@@ -142,9 +153,12 @@ class Worker:
         self.emit("begin", {"key": key, "phase": self.phase})
         pipe = maker = None
         failure: BaseException | None = None
+        self.rss.reset()  # the peak host RSS of this configuration: build, placement and images
         try:
             maker, pipe = self._prepare(w, v, (base["width"], base["height"]), cap)
             self._phases(maker, w, seed, base, key, done, capped=cap is not None)
+            if self.cfg.quality_prompts and cap is None:
+                self._quality(maker, w, v.name, seed, base)
         except Exception as exc:  # OOM, CUDA errors, anything a workload raises
             failure = exc
         # references to the failed frame's tensors are dropped here, outside the except block,
@@ -163,7 +177,12 @@ class Worker:
         gc.collect()
         self.device.empty_cache()
         if status is not None:
-            self._emit_row(base, self.phase, status=status, error=error)
+            self._emit_row(
+                {**base, "peak_host_rss_gib": self.rss.peak_gib()},
+                self.phase,
+                status=status,
+                error=error,
+            )
         self.device.set_memory_cap(None)
         self.emit("end_config", key)
         if poisoned:
@@ -189,6 +208,8 @@ class Worker:
             build_on = "cpu" if v.build_on_cpu else dev.torch_device
             pipe = w.family.build(self.cfg.weights, build_on, dtype, self._options())
         dev.set_memory_cap(cap)
+        if cap is not None:
+            self.emit("env", {"memory_cap_overhead_gib": dev.cap_overhead_gib})
         dev.reset_peak()
         pipe.set_progress_bar_config(disable=True)
         if self.cfg.attention_backend:
@@ -225,6 +246,63 @@ class Worker:
         end = time.monotonic() + soak_left
         while soak_left > 0 and time.monotonic() < end:
             self._image(maker, w, seed, base, key, "soak")
+
+    def _quality(self, maker, w, variant: str, seed: int, base: dict[str, Any]) -> None:
+        """Render the fixed prompt set; compare each image with plain's (after all timing)."""
+        from guide_builder.measure import quality
+
+        dev = self.device.torch_device
+        encoder = maker.extras.get("_unloaded")
+        for i, prompt in enumerate(quality.PROMPTS):
+            overrides: dict[str, Any] = {"prompt": prompt}
+            if encoder is not None:  # unloaded: borrow it back for this prompt only
+                maker.pipe.text_encoder = encoder.to(dev)
+                try:
+                    overrides = w.family.encode(maker.pipe, prompt, dev)
+                finally:
+                    maker.pipe.text_encoder = None
+                    encoder.to("cpu")
+                    self.device.empty_cache()
+            pixels = quality.to_uint8(maker(seed, overrides).images)
+            rel = f"images/{w.name}/{variant}/{i}.png"
+            self.emit("image", {"path": rel, "png": quality.png_bytes(pixels)})
+            if variant == quality.REFERENCE_VARIANT:
+                self.quality_refs[(w.name, i)] = pixels
+                continue
+            reference = self._reference(w.name, i)
+            if reference is None:
+                continue  # no plain image of this prompt: nothing to compare with
+            self.emit(
+                "quality",
+                {
+                    "bench_id": self.bench_id,
+                    "gpu_uuid": base.get("gpu_uuid"),
+                    "device": base["device"],
+                    "weights": base["weights"],
+                    "workload": w.name,
+                    "variant": variant,
+                    "prompt_index": i,
+                    "reference_variant": quality.REFERENCE_VARIANT,
+                    **quality.compare(pixels, reference),
+                    "image": rel,
+                },
+            )
+
+    def _reference(self, workload: str, index: int):
+        """plain's image of a prompt: from this worker, or as an earlier worker saved it."""
+        from pathlib import Path
+
+        from guide_builder.measure import quality
+
+        if (workload, index) not in self.quality_refs:
+            path = (
+                Path(self.cfg.out)
+                / self.bench_id
+                / f"images/{workload}/{quality.REFERENCE_VARIANT}/{index}.png"
+            )
+            if path.is_file():
+                self.quality_refs[(workload, index)] = quality.read_png(path.read_bytes())
+        return self.quality_refs.get((workload, index))
 
     def _image(
         self, maker, w, seed, base, key, phase, record=True, reset_peak=False
@@ -267,6 +345,7 @@ class Worker:
             "peak_allocated_gib": peak_alloc,
             "peak_reserved_gib": peak_res,
             "energy_j": (e1 - e0) if e0 is not None and e1 is not None else None,
+            "peak_host_rss_gib": self.rss.peak_gib(),
             "image_sha256": result.sha256 if result.finite else None,
         }
         return self._emit_row(

@@ -122,6 +122,8 @@ class ZImageFamily:
                 dtype=dtype,
                 local_files_only=not options.get("allow_download", False),
             )
+            for part in (pipe.transformer, pipe.text_encoder, pipe.vae):
+                part.requires_grad_(False)  # inference only: no autograd graph anywhere
             return pipe.to(device)
         tokenizer = localtok.build_tokenizer([PROMPT])
         if weights == "tiny":
@@ -134,7 +136,10 @@ class ZImageFamily:
                 "text_encoder": make_text_encoder(te_cfg),
                 "vae": make_vae(TINY_VAE),
             }
-            parts = {k: v.to(device=device, dtype=dtype).eval() for k, v in parts.items()}
+            parts = {
+                k: v.to(device=device, dtype=dtype).eval().requires_grad_(False)
+                for k, v in parts.items()
+            }
             scheduler = make_scheduler({})
         elif weights == "synthetic":
             from guide_builder.measure.synthetic import materialise
@@ -154,10 +159,15 @@ class ZImageFamily:
         return ZImagePipeline(scheduler=scheduler, tokenizer=tokenizer, **parts)
 
     def encode(self, pipe: Any, prompt: str, device: str) -> dict[str, Any]:
-        embeds, _ = pipe.encode_prompt(
-            prompt=prompt, device=device, do_classifier_free_guidance=False
-        )
-        return {"prompt": None, "prompt_embeds": embeds}
+        import torch
+
+        # encode_prompt has no no_grad of its own (only __call__ does): without it the kept
+        # embeddings would hold an autograd graph that pins the encoder's weights and activations
+        with torch.no_grad():
+            embeds, _ = pipe.encode_prompt(
+                prompt=prompt, device=device, do_classifier_free_guidance=False
+            )
+        return {"prompt": None, "prompt_embeds": [e.detach() for e in embeds]}
 
     def caption_tokens(self, args: tuple, kwargs: dict) -> int | None:
         cap_feats = args[2] if len(args) > 2 else kwargs.get("cap_feats")

@@ -12,7 +12,7 @@ from dataclasses import asdict
 
 import pandas as pd
 
-from guide_builder.analysis.results import GpuResult
+from guide_builder.analysis.results import Analysis, GpuResult
 from guide_builder.dataset import Dataset
 from guide_builder.site.escape import FORMULA_PREFIXES
 
@@ -80,7 +80,49 @@ def results_frame(results: list[GpuResult]) -> pd.DataFrame:
     return frame
 
 
-def downloads(dataset: Dataset, results: list[GpuResult]) -> dict[str, str]:
+TIERS_COLUMNS = (
+    "tier",
+    "segment",
+    "gpu",
+    "price_cny",
+    "price_kind",
+    "price_date",
+    "availability",
+    "build_total_cny",
+)
+
+
+def tiers_frame(analysis: Analysis | None) -> pd.DataFrame:
+    """One row per tier and market (new, used): the pick, its price and its whole build."""
+    rows = []
+    for t in analysis.tiers if analysis else ():
+        price, build = t.price, t.build
+        rows.append(
+            {
+                "tier": t.tier,
+                "segment": t.segment,
+                "gpu": t.gpu or "",
+                "price_cny": price.cny if price else None,
+                "price_kind": price.kind if price else "",
+                "price_date": price.date if price else "",
+                "availability": t.availability,
+                "build_total_cny": build.total_cny if build else None,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(TIERS_COLUMNS))
+    for column in ("price_cny", "build_total_cny"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return frame
+
+
+def prices_frame(dataset: Dataset) -> pd.DataFrame:
+    """catalog/prices.csv as read (card names as written, plus the catalogue's name)."""
+    return dataset.prices.drop(columns=["source_row"], errors="ignore")
+
+
+def downloads(
+    dataset: Dataset, results: list[GpuResult], analysis: Analysis | None = None
+) -> dict[str, str]:
     """{file name: CSV text} for the results page's download list."""
     files = {
         "results.csv": results_frame(results),
@@ -90,5 +132,7 @@ def downloads(dataset: Dataset, results: list[GpuResult]) -> dict[str, str]:
         else dataset.probes,
         "reported.csv": dataset.reported,
         "gpus.csv": dataset.gpus,
+        "prices.csv": prices_frame(dataset),
+        "tiers.csv": tiers_frame(analysis),
     }
     return {name: neutralised_csv(frame) for name, frame in files.items()}

@@ -18,10 +18,12 @@ DEFAULT_LANGUAGES = ("zh", "en")
 _UNITS = {
     "zh": {"s": " 秒", "gib": " GiB", "w": " W", "j": " J", "c": " °C", "mhz": " MHz",
            "tflops": " TFLOPS", "gb_s": " GB/s", "pct": "%", "wh": " Wh", "h": " 小时",
-           "months": " 个月", "gb": " GB", "cny": ""},
+           "months": " 个月", "gb": " GB", "cny": "",
+           "db": " dB", "tb": " TB", "gen": "（PCIe 代）", "fans": " 个风扇"},
     "en": {"s": " s", "gib": " GiB", "w": " W", "j": " J", "c": " °C", "mhz": " MHz",
            "tflops": " TFLOPS", "gb_s": " GB/s", "pct": " %", "wh": " Wh", "h": " h",
-           "months": " months", "gb": " GB", "cny": ""},
+           "months": " months", "gb": " GB", "cny": "",
+           "db": " dB", "tb": " TB", "gen": " (PCIe gen)", "fans": " fans"},
 }  # fmt: skip
 
 

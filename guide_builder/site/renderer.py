@@ -29,7 +29,7 @@ from guide_builder.analysis.power import transient_source
 from guide_builder.analysis.results import Analysis, Figure
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, render
-from guide_builder.site import charts
+from guide_builder.site import charts, variants
 from guide_builder.site.downloads import downloads
 from guide_builder.site.escape import (
     clean_json,
@@ -59,6 +59,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("power.md", "power.md.j2", "nav.power"),
     ("cooling.md", "cooling.md.j2", "nav.cooling"),
     ("motherboard.md", "motherboard.md.j2", "nav.motherboard"),
+    ("storage.md", "storage.md.j2", "nav.storage"),
     ("roi.md", "roi.md.j2", "nav.roi"),
     ("fact-check.md", "fact_check.md.j2", "nav.fact_check"),
     ("methodology.md", "methodology.md.j2", "nav.methodology"),
@@ -147,7 +148,8 @@ class Renderer:
         """Pages and files for every language."""
         view = build_view(dataset, analysis)
         shared = {
-            f"downloads/{name}": text for name, text in downloads(dataset, view.all_results).items()
+            f"downloads/{name}": text
+            for name, text in downloads(dataset, view.all_results, analysis).items()
         }
         default = self.languages[0]
         out = Rendered({}, shared, default)
@@ -443,16 +445,6 @@ class _Helpers:
             return "—"
         return f"PCIe {gen if gen is not None else '?'}.0 ×{width if width is not None else '?'}"
 
-    def price_spec(self, spec: dict[str, Any]) -> str:
-        text = self.cat.cny(spec.get("price_cny"), spec.get("msrp_usd"))
-        kind = spec.get("price_cny_kind")
-        if spec.get("price_cny") is not None and kind:
-            text += f" ({self.cat.t('price_kind.' + kind) if self.cat.has('price_kind.' + kind) else kind}"
-            text += f", {spec.get('price_cny_date')})" if spec.get("price_cny_date") else ")"
-            if spec.get("price_cny_source"):
-                text += " " + self.cat.t("evidence_words.reported", source=spec["price_cny_source"])
-        return text
-
     def availability(self, spec: dict[str, Any]) -> str:
         parts = [spec.get("availability"), spec.get("form_factor")]
         return (
@@ -522,3 +514,13 @@ class _Helpers:
     def bench_gpus(self, bench: dict[str, Any]) -> str:
         names = [g.get("name") or g.get("name_nvml") or "?" for g in bench.get("gpus", [])]
         return ", ".join(names) or "—"
+
+    # variants and small cards (site/variants.py) -----------------------
+    def variant_rows(self, gpu: GpuView) -> tuple:
+        return variants.variant_rows(gpu, self.view.reference_workload)
+
+    def size_advice(self) -> list:
+        return variants.size_advice(self.view)
+
+    def small_card_pick(self) -> tuple:
+        return variants.small_card_pick(self.view)

@@ -11,7 +11,18 @@ import json
 from pathlib import Path
 
 from guide_builder.dataset import Dataset, load_dataset
-from guide_builder.schema import GPUS, PROBES_TABLE, REPORTED, RUNS, TELEMETRY, WORKLOADS, Table
+from guide_builder.schema import (
+    FX_RATES,
+    GPUS,
+    PARTS,
+    PRICES,
+    PROBES_TABLE,
+    REPORTED,
+    RUNS,
+    TELEMETRY,
+    WORKLOADS,
+    Table,
+)
 
 WL = "zimage-turbo-1024"
 # 8 forwards x 50 TFLOP, nothing else counted: 400 TFLOP per image (easy to check by hand).
@@ -46,13 +57,26 @@ def gpu(
         "vram_gib": vram,
         "bandwidth_gb_s": 1000,
         "board_power_w": 300,
-        "availability": "new",
+        "availability": "official",
         "form_factor": "desktop",
+        "segment": "consumer",
         "spec_source_url": "https://example.org/spec",
+        # written to catalog/prices.csv by build() (a street price of 2026-11-01)
         "price_cny": price,
-        "price_cny_kind": "street" if price else None,
-        "price_cny_date": "2026-11-01" if price else None,
-        "price_cny_source": "test shop" if price else None,
+    }
+    row.update(kw)
+    return row
+
+
+def price_row(card: str, kind: str, cny: float, date: str, **kw) -> dict:
+    row = {
+        "card": card,
+        "kind": kind,
+        "price_cny": cny,
+        "date": date,
+        "source": "test shop",
+        "url": "https://example.org/price",
+        "quote": f"{cny} 元",
     }
     row.update(kw)
     return row
@@ -151,10 +175,27 @@ def build(
     telemetry: list[dict] = (),
     reported: list[dict] = (),
     workloads: list[dict] | None = None,
+    prices: list[dict] | None = None,
+    fx: list[dict] = (),
+    parts: list[dict] = (),
 ) -> Dataset:
-    """Write a measurements tree (one bench per bench_id, one GPU each) and load it."""
+    """Write a measurements tree (one bench per bench_id, one GPU each) and load it.
+
+    Each GPU's `price_cny` becomes a street price of 2026-11-01 in prices.csv; `prices`
+    adds rows of its own (card, kind, price_cny, date)."""
     (root / "catalog").mkdir(parents=True)
     (root / "catalog" / "gpus.csv").write_text(csv_text(GPUS, gpus))
+    price_rows = [
+        price_row(g["name"], "street", g["price_cny"], "2026-11-01")
+        for g in gpus
+        if g.get("price_cny")
+    ] + list(prices or ())
+    (root / "catalog" / "prices.csv").write_text(csv_text(PRICES, price_rows))
+    source = {"source": "test", "url": "https://example.org/x", "quote": "test"}
+    rates = [{**source, **r, "quote": str(r["cny_per_usd"])} for r in fx]
+    (root / "catalog" / "fx_rates.csv").write_text(csv_text(FX_RATES, rates))
+    parts_rows = [{"kind": "street", "date": "2026-11-01", **source, **r} for r in parts]
+    (root / "catalog" / "parts.csv").write_text(csv_text(PARTS, parts_rows))
     (root / "catalog" / "workloads.csv").write_text(
         csv_text(WORKLOADS, [workload()] if workloads is None else workloads)
     )

@@ -10,7 +10,7 @@ from guide_builder.dataset import Dataset
 
 @pytest.fixture
 def tree(tmp_path):
-    def make(**kw) -> Dataset:
-        return build(tmp_path / "m", **kw)
+    def make(root: str = "m", **kw) -> Dataset:
+        return build(tmp_path / root, **kw)
 
     return make

@@ -108,3 +108,34 @@ def test_uncapped_oom_run_is_a_pitfall(tree):
         runs=[run("a", 0, "A", None, status="oom", error="CUDA out of memory")],
     )
     assert any(p.kind == "oom" and p.source == "a" for p in analyse(ds).pitfalls)
+
+
+def test_a_bench_run_under_a_lowered_power_limit_is_a_pitfall():
+    from types import SimpleNamespace
+
+    from guide_builder.analysis.pitfalls import power_capped
+    from guide_builder.messages import render
+    from guide_builder.schema import BenchMeta
+
+    def bench(bench_id, enforced, default):
+        gpu_info = {"index": 0, "uuid": "GPU-1", "name_nvml": "NVIDIA GeForce RTX 4090"}
+        gpu_info.update(name="RTX 4090", power_limit_w=enforced, power_limit_default_w=default)
+        return BenchMeta.model_validate(
+            {
+                "bench_id": bench_id,
+                "created_at": "2026-12-01T00:00:00+00:00",
+                "device": "cuda",
+                "weights": "synthetic",
+                "gpus": [gpu_info],
+            }
+        )
+
+    benches = {
+        "capped": bench("capped", 300.0, 450.0),
+        "stock": bench("stock", 450.0, 450.0),
+        "old": bench("old", 450.0, None),  # recorded before default limits were
+    }
+    (p,) = power_capped(SimpleNamespace(benches=benches))
+    assert p.kind == "power_capped" and p.gpu == "RTX 4090" and p.source == "capped"
+    assert "300 W" in render(p.evidence_text, "en") and "450 W" in render(p.evidence_text, "zh")
+    assert "capped" in render(p.title, "en") and "capped" in render(p.title, "zh")

@@ -70,7 +70,7 @@ def test_no_measured_rows_everything_estimated(tree):
     assert "configured default" in ra.seconds.source
     assert a.fact_checks[0].flag.grade == "impossible"
     assert a.cooling == [] and a.pcie == []
-    assert len(a.tiers) == 3
+    assert len(a.tiers) == 6  # three bands, each with a new and a used pick
     json.dumps(a.roi_model)
 
 
@@ -127,15 +127,16 @@ def test_offload_variant_pays_for_pcie_traffic(tree):
 
 
 def test_sequential_offload_only_card_is_never_a_tier_pick(tree):
-    # 8 GiB fits only with sequential_offload (DiT streamed every forward): shown, not picked.
+    # 8 GiB fits only with group/sequential offload (DiT streamed every forward): shown, not
+    # picked; group_offload (prefetching on a CUDA stream) ranks first of the two.
     a = analyse(tree(gpus=[gpu("Eight", vram=8, price=2000), gpu("Big", vram=24, price=6000)]))
     (eight,) = by_gpu(a, "Eight")
-    assert eight.variant == "sequential_offload"
+    assert eight.variant == "group_offload"
     gb = (11.46 * 8 + 7.5 + 0.3) * 2**30 / 1e9
     assert eight.seconds.value == pytest.approx(400 / 128 / 0.5 + gb / 20)
     assert next(t for t in a.tiers if t.tier == "entry").gpu == "Big"
     assert any(
-        str(x).startswith("Eight: runs zimage-turbo-1024 only with sequential_offload")
+        str(x).startswith("Eight: runs zimage-turbo-1024 only with group_offload")
         for x in a.tier_exclusions
     )
 

@@ -112,3 +112,128 @@ def test_measured_fit_only_with_offload(tree):
     assert (f.verdict, f.variant, f.evidence) == ("fits_with_variant", "model_offload", "measured")
     assert any(p.kind == "needs_offload" and p.gpu == "C12" for p in a.pitfalls)
     assert any(p.kind == "oom" and "plain" in p.title for p in a.pitfalls)
+
+
+# ---------------------------------------------------------------------------------------
+# Every variant, sized by the accounting's bytes (catalog/variant_memory.csv), fastest first.
+
+GIB = 2**30
+# Small made-up accounting table: whole GiB so the expectations read at a glance.
+SIZES_GIB = {
+    ("transformer", "bf16"): 11,
+    ("transformer", "fp8_e4m3"): 6,
+    ("transformer", "gguf_q8_0"): 7,
+    ("transformer", "gguf_q4_k_m"): 4,
+    ("text_encoder", "bf16"): 5,
+    ("vae", "bf16"): 1,
+}
+
+
+def with_accounting(root, dataset_builder, **kw):
+    """Build a tree, add catalog/variant_memory.csv and load it again through the loader."""
+    from analysis_data import csv_text
+
+    from guide_builder.dataset import load_dataset
+    from guide_builder.schema import VARIANT_MEMORY
+
+    dataset_builder(**kw)
+    rows = [
+        {
+            "component": c,
+            "storage": s,
+            "params": 1000,
+            "tensors": 10,
+            "quantized_params": 0 if s == "bf16" else 900,
+            "weight_bytes": gib * GIB,
+            "diffusers_version": "0.42.1",
+        }
+        for (c, s), gib in SIZES_GIB.items()
+    ]
+    (root / "m" / "catalog" / "variant_memory.csv").write_text(csv_text(VARIANT_MEMORY, rows))
+    return load_dataset(root / "m")
+
+
+CARDS = [gpu("G24", vram=24), gpu("G16", vram=16), gpu("G12", vram=12), gpu("G8", vram=8)]
+
+
+def test_fastest_variant_that_fits_per_card(tree, tmp_path):
+    # Margin 1.5 GiB. plain 11+5+1 = 17 -> 18.5; text_encoder_unload max(5, 11+1) = 12 -> 13.5;
+    # fp8 6+5+1 = 12 -> 13.5 (after text_encoder_unload in speed order); fp8+unload max(5, 7)
+    # -> 8.5; group/sequential offload keep no whole component: 1.5.
+    a = analyse(with_accounting(tmp_path, tree, gpus=CARDS))
+    picks = {n: fit_of(a, n) for n in ("G24", "G16", "G12", "G8")}
+    assert (picks["G24"].verdict, picks["G24"].variant) == ("fits", "plain")
+    assert picks["G16"].variant == "text_encoder_unload"
+    assert picks["G12"].variant == "fp8+text_encoder_unload"
+    assert picks["G12"].needed_gib == pytest.approx(7 + 1.5)
+    # 8 GiB: the text encoder alone (5 + 1.5) fits, the fp8 DiT with the VAE (7 + 1.5) not.
+    assert picks["G8"].variant == "gguf_q4_k_m+text_encoder_unload"
+    assert "fp8+text_encoder_unload does not fit" in picks["G8"].reason
+    g12 = {o.variant: o for o in picks["G12"].options}
+    assert [o.variant for o in picks["G12"].options][:4] == [
+        "plain",
+        "text_encoder_unload",
+        "fp8",
+        "fp8+text_encoder_unload",
+    ]
+    assert g12["gguf_q8_0"].fits is False and g12["gguf_q8_0+text_encoder_unload"].fits
+    assert g12["sequential_offload"].fits and g12["group_offload"].fits
+    assert str(g12["fp8"].quality) == "quality not measured"
+    assert g12["model_offload"].quality_evidence == "same_weights"
+
+
+def test_need_is_the_accounting_bytes(tree, tmp_path):
+    a = analyse(with_accounting(tmp_path, tree, gpus=[gpu("G12", vram=12)]))
+    opts = {o.variant: o for o in fit_of(a, "G12").options}
+    # The largest co-resident group, each component in its variant's storage.
+    assert opts["plain"].weight_bytes == (11 + 5 + 1) * GIB
+    assert opts["gguf_q4_k_m"].weight_bytes == (4 + 5 + 1) * GIB
+    assert opts["gguf_q4_k_m+text_encoder_unload"].weight_bytes == 5 * GIB
+    assert opts["model_offload"].weight_bytes == 11 * GIB
+    assert opts["sequential_offload"].weight_bytes == 0
+    for o in opts.values():
+        assert o.needed_gib == pytest.approx(o.weight_bytes / GIB + 1.5)
+        assert o.evidence == "estimated"
+
+
+def test_speed_order_is_configurable(tree, tmp_path):
+    cfg = AnalysisConfig(
+        variant_speed_order=("gguf_q4_k_m+text_encoder_unload", "fp8+text_encoder_unload")
+    )
+    a = analyse(with_accounting(tmp_path, tree, gpus=[gpu("G12", vram=12)]), cfg)
+    assert fit_of(a, "G12").variant == "gguf_q4_k_m+text_encoder_unload"
+
+
+def test_without_accounting_quantised_variants_are_not_judged(tree):
+    a = analyse(tree(gpus=[gpu("G12", vram=12)]))
+    f = fit_of(a, "G12")
+    opts = {o.variant: o for o in f.options}
+    assert opts["fp8"].fits is None and "variant_memory.csv" in opts["fp8"].reason
+    # bf16 sizes still come from the config: only offload fits in 12 GiB.
+    assert f.variant == "group_offload"
+
+
+def test_measured_runs_of_a_variant_decide_before_its_bytes(tree, tmp_path):
+    # fp8+unload fits by bytes in 12 GiB, but an OOM under a 12 GiB cap says otherwise.
+    runs = [
+        run(
+            "h",
+            0,
+            "H",
+            None,
+            phase="memory",
+            status="oom",
+            variant="fp8+text_encoder_unload",
+            memory_cap_gib=12,
+            error="OOM",
+        )
+    ]
+    a = analyse(
+        with_accounting(
+            tmp_path, tree, gpus=[gpu("H", "Hopper", vram=80), gpu("G12", vram=12)], runs=runs
+        )
+    )
+    f = fit_of(a, "G12")
+    opt = next(o for o in f.options if o.variant == "fp8+text_encoder_unload")
+    assert (opt.fits, opt.evidence) == (False, "measured")
+    assert f.variant == "gguf_q8_0+text_encoder_unload"

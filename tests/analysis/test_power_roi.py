@@ -135,3 +135,51 @@ def test_roi_with_config_changes(tree):
     row = next(r for r in analyse(ds, cfg).roi if r.gpu == "F")
     assert row.cny_saved_per_year == pytest.approx(2 * 70 * 250 / 3600 * 400)
     assert row.electricity_cny_per_year is None or row.electricity_cny_per_year > 0
+
+
+PARTS = [
+    {"part": "psu", "size": 750, "unit": "w", "product": "P750", "price_cny": 450},
+    {"part": "psu", "size": 1000, "unit": "w", "product": "P1000", "price_cny": 700},
+    {"part": "psu", "size": 1000, "unit": "w", "product": "P1000b", "price_cny": 650},
+    {"part": "ssd", "size": 500, "unit": "gb", "product": "S500", "price_cny": 250},
+    {"part": "ssd", "size": 1000, "unit": "gb", "product": "S1T", "price_cny": 480},
+    {"part": "ssd", "size": 2000, "unit": "gb", "product": "S2T", "price_cny": 900},
+    {"part": "cooling", "size": 3, "unit": "fans", "product": "F3", "price_cny": 99},
+]
+
+
+def test_build_total_is_card_plus_the_parts_it_needs(tree):
+    # A: 300 W board -> 750 W PSU; F: 450 W board -> 1000 W PSU and case fans (>= 350 W)
+    ds = tree(
+        gpus=[gpu("A", price=4000), gpu("F", price=20000, board_power_w=450)],
+        runs=timed("a", "A", [4.0] * 3) + timed("f", "F", [2.0] * 3),
+        parts=PARTS,
+    )
+    a = analyse(ds)
+    entry = next(t for t in a.tiers if t.gpu == "A")
+    assert entry.build.psu.size == 750 and entry.build.ssd.product == "S1T"  # >= 1000 GB
+    assert entry.build.cooling is None and entry.build.total_cny == 4000 + 450 + 480
+    fp = next(t for t in a.tiers if t.gpu == "F")
+    assert fp.psu_w == 1000 and fp.build.psu.product == "P1000b"  # the cheaper 1000 W
+    assert fp.build.cooling.cny == 99
+    assert fp.build.total_cny == 20000 + 650 + 480 + 99
+    # payback counts the whole build: extra = (20000+650+480+99) - (4000+450+480)
+    row = next(r for r in a.roi if r.gpu == "F")
+    assert row.price_cny == fp.build.total_cny and row.card_cny == 20000
+    assert row.extra_cost_cny == pytest.approx(fp.build.total_cny - entry.build.total_cny)
+    # a bigger SSD when the config asks for one; a part without a price row is named
+    b = analyse(ds, AnalysisConfig(ssd_size_gb=1500, cooling_board_power_w=200))
+    assert next(t for t in b.tiers if t.gpu == "A").build.ssd.product == "S2T"
+    assert next(t for t in b.tiers if t.gpu == "A").build.cooling is not None
+    bare = analyse(tree("bare", gpus=[gpu("A", price=4000)], runs=timed("a", "A", [4.0] * 3)))
+    assert next(t for t in bare.tiers if t.gpu == "A").build.missing == ("psu", "ssd")
+
+
+def test_calculator_subtracts_owned_parts():
+    from guide_builder.analysis.roi import build_total
+
+    card = {"card_cny": 5000, "psu_cny": 600, "ssd_cny": 500, "cooling_cny": 99}
+    assert build_total(card) == 6199
+    assert build_total(card, ("psu",)) == 5599
+    assert build_total(card, ("psu", "ssd")) == 5099
+    assert build_total({**card, "psu_cny": None, "cooling_cny": None}) == 5500

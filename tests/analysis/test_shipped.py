@@ -87,7 +87,7 @@ def test_no_tier_pick_cannot_fit(shipped):
 def test_everything_renders_as_plain_data(shipped):
     _, a = shipped
     json.dumps(a.roi_model)
-    assert len(a.tiers) == 3
+    assert len(a.tiers) == 6  # three bands, each with a new and a used pick
     assert all(
         r.seconds.evidence in ("measured", "measured_synthetic", "estimated") for r in a.results
     )

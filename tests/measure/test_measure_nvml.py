@@ -59,6 +59,11 @@ def fake_nvml(unsupported: set[str], field_unsupported: set[int] = frozenset()):
         "nvmlDeviceGetMaxPcieLinkGeneration": 4,
         "nvmlDeviceGetMaxPcieLinkWidth": 16,
         "nvmlDeviceGetBoardPartNumber": "900-1G136-2530-000",
+        "nvmlDeviceGetPowerManagementDefaultLimit": 450000,
+        "nvmlDeviceGetComputeRunningProcesses": [
+            types.SimpleNamespace(pid=4242, usedGpuMemory=2 * 2**30),
+            types.SimpleNamespace(pid=77, usedGpuMemory=None),  # no permission to see it
+        ],
     }
     module = types.SimpleNamespace(**{k: make(k, v) for k, v in values.items()})
     module.nvmlDeviceGetFieldValues = (
@@ -176,3 +181,42 @@ def test_an_older_driver_still_reports_clock_reasons_and_temperature():
     module.nvmlDeviceGetTemperatureV = lambda handle, sensor: 66
     s = Nvml(module).sample("h0")
     assert s["clock_event_reasons"] == 0x24 and s["gpu_temp_c"] == 66.0
+
+
+def test_bench_records_power_limits_and_other_compute_processes():
+    info = Nvml(fake_nvml(set())).gpu_info(0)
+    assert info["power_limit_w"] == 450.0 and info["power_limit_default_w"] == 450.0
+    assert info["compute_processes"] == [
+        {"pid": 4242, "used_gib": 2.0},
+        {"pid": 77, "used_gib": None},
+    ]
+    module = fake_nvml(set())
+    module.nvmlDeviceGetEnforcedPowerLimit = lambda h: 300000  # capped with nvidia-smi -pl
+    info = Nvml(module).gpu_info(0)
+    assert info["power_limit_w"] < info["power_limit_default_w"]
+    info = Nvml(fake_nvml({"nvmlDeviceGetComputeRunningProcesses"})).gpu_info(0)
+    assert info["compute_processes"] is None  # unknown, not "none"
+    from guide_builder.schema import BenchGpu
+
+    BenchGpu.model_validate(Nvml(fake_nvml(set())).gpu_info(0))
+
+
+def test_memory_cap_leaves_room_for_what_lives_outside_the_pool():
+    """The pool is capped at the cap minus (NVML used - PyTorch reserved), measured once."""
+    from guide_builder.measure.device import GIB, CudaDevice
+
+    calls = []
+    cuda = types.SimpleNamespace(
+        set_per_process_memory_fraction=lambda f, i: calls.append(f),
+        memory_reserved=lambda i: 1 * GIB,
+        synchronize=lambda i: None,
+    )
+    dev = CudaDevice.__new__(CudaDevice)
+    dev.torch = types.SimpleNamespace(cuda=cuda, empty=lambda *a, **k: None)
+    dev.ordinal, dev.torch_device, dev.total_gib = 0, "cuda:0", 80.0
+    dev.used_gib, dev.cap_overhead_gib = (lambda: 1.75), None
+    dev.set_memory_cap(12.0)
+    assert dev.cap_overhead_gib == 0.75
+    assert calls[-1] == (12.0 - 0.75) / 80.0
+    dev.set_memory_cap(None)
+    assert calls[-1] == 1.0

@@ -40,6 +40,7 @@ def test_cpu_tiny_run_writes_a_valid_bench(tmp_path):
             r["status"] == "ok" and r["transformer_forwards"] == "8" and r["caption_tokens"] == "64"
         )
         assert r["weights"] == "tiny" and len(r["image_sha256"]) == 64
+        assert 0.1 < float(r["peak_host_rss_gib"]) < 64  # torch alone takes a few hundred MiB
         assert float(r["total_s"]) >= float(r["denoise_s"]) > 0
     assert len({r["image_sha256"] for r in rs}) == 1  # same seed, same pixels
     assert {r["probe"] for r in rows(folder, "probes.csv")} >= {"memory_bandwidth", "bf16_matmul"}

@@ -197,3 +197,82 @@ def test_telemetry_is_not_progress_a_hang_is_still_caught(monkeypatch):
     outcome = r._run_worker(fake_bench, {}, progress)
     assert outcome is not None and "hung" in outcome[1] and outcome[0] == "k"
     assert time.monotonic() - start < 10 and fake_bench.telemetry
+
+
+def _saved_bench(tmp_path, **config):
+    import json
+
+    cfg = MeasureConfig(device="cpu", weights="tiny", workloads=["zimage-turbo-1024"])
+    cfg.variants, cfg.warmup = ["plain"], 1
+    for k, v in config.items():
+        setattr(cfg, k, v)
+    meta = {
+        "bench_id": "b",
+        "created_at": "2026-12-01T00:00:00+00:00",
+        "device": "cpu",
+        "weights": "tiny",
+        "config": cfg.to_dict(),
+    }
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / "bench.json").write_text(json.dumps(meta), encoding="utf-8")
+    return folder / "bench.json"
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda text: text[: len(text) // 2], "not valid JSON"),
+        (lambda text: text.replace('"config"', '"cfg"'), "no 'config' object"),
+        (
+            lambda text: text.replace('"device": "cpu", "weights"', '"device": "tpu", "weights"'),
+            ":-:device:",
+        ),
+        (lambda text: b"\xff\xfe".decode("latin-1") + text, "not valid JSON"),
+    ],
+)
+def test_resume_on_a_damaged_bench_json_names_the_file_and_why(tmp_path, damage, message):
+    path = _saved_bench(tmp_path)
+    path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
+    res = CliRunner().invoke(
+        measure_command, ["--resume", "--bench-id", "b", "--out", str(tmp_path)]
+    )
+    assert res.exit_code == 1, res.output
+    assert str(path) in res.output and message in res.output and "cannot resume" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_resume_refuses_options_that_differ_from_the_saved_config(tmp_path):
+    path = _saved_bench(tmp_path)
+    res = CliRunner().invoke(
+        measure_command,
+        [
+            "--resume",
+            "--bench-id",
+            "b",
+            "--out",
+            str(tmp_path),
+            "--warmup",
+            "3",
+            "--variants",
+            "plain,fp8",
+        ],
+    )
+    assert res.exit_code == 2, res.output
+    assert str(path) in res.output
+    assert "--warmup 3 (saved: 1)" in res.output
+    assert "--variants ['plain', 'fp8'] (saved: ['plain'])" in res.output
+
+
+def test_resume_accepts_options_that_repeat_the_saved_config(tmp_path, monkeypatch):
+    from guide_builder.measure import runner
+
+    _saved_bench(tmp_path)
+    seen = {}
+    monkeypatch.setattr(runner, "run", lambda cfg, echo: seen.setdefault("cfg", cfg) and 0)
+    res = CliRunner().invoke(
+        measure_command,
+        ["--resume", "--bench-id", "b", "--out", str(tmp_path), "--warmup", "1", "--device", "cpu"],
+    )
+    assert res.exit_code == 0, res.output
+    assert seen["cfg"].resume and seen["cfg"].warmup == 1 and seen["cfg"].variants == ["plain"]

@@ -67,7 +67,7 @@ def test_every_page_kind_exists_with_its_language(fixture_site, lang, kind):
                 "实测（合成权重",
                 "实测（bench-ampere）",
                 "估算自",
-                "¥12,999 / $1,599",
+                "¥21,999 / $1,599",
                 "中位数",
             ],
         ),
@@ -77,7 +77,7 @@ def test_every_page_kind_exists_with_its_language(fixture_site, lang, kind):
                 "measured (synthetic weights",
                 "measured (bench-ampere)",
                 "estimated from",
-                "¥12,999 / $1,599",
+                "¥21,999 / $1,599",
                 "Median",
             ],
         ),
@@ -100,8 +100,8 @@ def test_home_has_three_tiers_in_cny_and_the_headline_chart(fixture_site, lang):
     assert html.count("<tr>") >= 4  # header + three tiers
     assert "≤ ¥7,000" in html and "¥7,000–¥13,000" in html and "&gt; ¥13,000" in html
     assert "RTX 4070 Ti Super" in html and "RTX 4090" in html
-    usd = {"zh": "¥12,999（美国首发价 $1,599）", "en": "¥12,999 (US launch price $1,599)"}[lang]
-    assert usd in html  # CNY with the US price beside it
+    tagged = {"zh": "¥21,999 · 水货价 2026-11-10", "en": "¥21,999 · grey-import price 2026-11-10"}
+    assert tagged[lang] in html  # a CNY price with its kind and date
     assert 'data-src="assets/guide/charts/headline.json"' in html
 
 

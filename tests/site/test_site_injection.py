@@ -49,9 +49,12 @@ def hostile_tree(root: Path) -> Path:
         rename(row, "name")
         row["aliases"] = ""
         row["notes"] = FORMULA + " <img src=x onerror=alert(1)> [y](javascript:alert(2))"
-        row["price_cny_source"] = "</script><!-- | source"
 
     _rewrite_csv(data / "catalog/gpus.csv", gpus)
+    _rewrite_csv(
+        data / "catalog/prices.csv",
+        lambda row: (rename(row, "card"), row.update(source="</script><!-- | source")),
+    )
     for runs in data.glob("benches/*/runs.csv"):
 
         def run_row(row: dict) -> None:
@@ -181,7 +184,15 @@ def test_chart_json_carries_escaped_labels(hostile_site):
 def test_downloads_neutralise_formulas_and_keep_numbers(hostile_site):
     downloads = hostile_site.root / "downloads"
     names = {p.name for p in downloads.glob("*.csv")}
-    assert names == {"results.csv", "runs.csv", "probes.csv", "reported.csv", "gpus.csv"}
+    assert names == {
+        "results.csv",
+        "runs.csv",
+        "probes.csv",
+        "reported.csv",
+        "gpus.csv",
+        "prices.csv",
+        "tiers.csv",
+    }
     seen_formula = 0
     for path in downloads.glob("*.csv"):
         rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))

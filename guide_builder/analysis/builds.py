@@ -1,0 +1,122 @@
+"""The whole build's cost: the card plus the parts it needs, from ``catalog/parts.csv``.
+
+build total = card (the price rule's figure)
+            + the cheapest PSU of at least the wattage the power analysis recommends
+            + the cheapest NVMe SSD of at least ``config.ssd_size_gb``
+            + case cooling when the card's board power is at least
+              ``config.cooling_board_power_w``
+
+Each part uses its newest price (the lower one within a day). A part the table
+has no row for is left out of the total and named in ``missing``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from guide_builder.analysis.pricing import PriceFigure, parse_date, today
+
+if TYPE_CHECKING:
+    from guide_builder.analysis.config import AnalysisConfig
+    from guide_builder.dataset import Dataset
+
+PARTS = ("psu", "ssd", "cooling")
+
+
+@dataclass(frozen=True)
+class PartPrice:
+    """One part a build counts, with its dated price."""
+
+    part: str  # psu | ssd | cooling
+    size: float  # W, GB or fans
+    unit: str
+    product: str
+    cny: float
+    kind: str
+    date: str
+    source: str
+    url: str
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class BuildCost:
+    """A card and the parts it needs; ``total_cny`` sums what is known."""
+
+    card: PriceFigure
+    psu: PartPrice | None
+    ssd: PartPrice | None
+    cooling: PartPrice | None
+    psu_w: int | None  # what the power analysis recommends
+    missing: tuple[str, ...] = ()  # parts needed but without a price row
+
+    @property
+    def parts(self) -> tuple[PartPrice, ...]:
+        return tuple(p for p in (self.psu, self.ssd, self.cooling) if p is not None)
+
+    @property
+    def parts_cny(self) -> float:
+        return sum(p.cny for p in self.parts)
+
+    @property
+    def total_cny(self) -> float:
+        return self.card.cny + self.parts_cny
+
+
+def _rows(dataset: Dataset, part: str, config: AnalysisConfig) -> list[PartPrice]:
+    parts = dataset.parts
+    if parts.empty:
+        return []
+    now = today(config)
+    out = []
+    for row in parts.loc[parts["part"] == part].itertuples(index=False):
+        when = parse_date(row.date)
+        age = (now - when).days if when else None
+        out.append(
+            PartPrice(
+                part=part,
+                size=float(row.size),
+                unit=row.unit,
+                product=row.product,
+                cny=float(row.price_cny),
+                kind=row.kind,
+                date=row.date,
+                source=row.source,
+                url=row.url,
+                stale=age is None or age > config.price_max_age_days,
+            )
+        )
+    return out
+
+
+def cheapest_at_least(rows: list[PartPrice], size: float) -> PartPrice | None:
+    """The cheapest part of at least `size`, each product at its newest price."""
+    newest: dict[tuple[str, float], PartPrice] = {}
+    for p in sorted(rows, key=lambda p: (parse_date(p.date) or parse_date("1900-01-01"), -p.cny)):
+        newest[(p.product, p.size)] = p  # later dates overwrite; within a day the lower wins
+    fitting = [p for p in newest.values() if p.size >= size]
+    return min(fitting, key=lambda p: (p.cny, p.size, p.product), default=None)
+
+
+def build_cost(
+    dataset: Dataset,
+    card: PriceFigure,
+    psu_w: int | None,
+    board_power_w: float | None,
+    config: AnalysisConfig,
+) -> BuildCost:
+    """The card plus PSU, SSD and (for hot cards) case cooling."""
+    missing = []
+    psu = cheapest_at_least(_rows(dataset, "psu", config), psu_w) if psu_w else None
+    if psu_w and psu is None:
+        missing.append("psu")
+    ssd = cheapest_at_least(_rows(dataset, "ssd", config), config.ssd_size_gb)
+    if ssd is None:
+        missing.append("ssd")
+    cooling = None
+    if board_power_w is not None and board_power_w >= config.cooling_board_power_w:
+        cooling = cheapest_at_least(_rows(dataset, "cooling", config), 0)
+        if cooling is None:
+            missing.append("cooling")
+    return BuildCost(card, psu, ssd, cooling, psu_w, tuple(missing))
