@@ -35,6 +35,13 @@ pytestmark = pytest.mark.slow
 KINDS: list[tuple[str, str]] = [
     ("gpus", "catalog/gpus.csv"),
     ("workloads", "catalog/workloads.csv"),
+    ("prices", "catalog/prices.csv"),
+    ("fx_rates", "catalog/fx_rates.csv"),
+    ("parts", "catalog/parts.csv"),
+    ("variant_memory", "catalog/variant_memory.csv"),
+    ("storage_classes", "catalog/storage_classes.csv"),
+    ("pcie_links", "catalog/pcie_links.csv"),
+    ("hardware_refs", "catalog/hardware_refs.csv"),
     ("reported", "reported/claims.csv"),
     ("runs", f"benches/{BENCH}/runs.csv"),
     ("probes", f"benches/{BENCH}/probes.csv"),
