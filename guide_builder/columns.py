@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from guide_builder.csvio import RawTable
+from guide_builder.errors import shown
 from guide_builder.schema import Column, Table
 
 Report = Callable[[str, int | None, str | None, str], None]  # (file, line, column, message)
@@ -25,6 +26,7 @@ _PATTERN_HELP = {
     "url": "expected an http(s) URL",
     "sha256": "expected 64 lower-case hex digits",
 }
+_MAX_INT = 2.0**53
 _MISSING_WORDS = {"na", "n/a", "nan", "none", "null", "nil", "-", "?"}
 
 
@@ -37,7 +39,9 @@ def check_header(raw: RawTable, table: Table, report: Report) -> dict[str, int]:
             report(file, 1, name, f"duplicated column (also column {positions[name] + 1})")
             continue
         positions[name] = i
-        if name not in table.by_name:
+        if not name.strip():
+            report(file, 1, None, f"column {i + 1} has no name (a stray comma in the header?)")
+        elif name not in table.by_name:
             close = difflib.get_close_matches(name, table.names, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             report(file, 1, name, f"unknown column for a {table.name} file{hint}")
@@ -112,17 +116,19 @@ def _check_column(text: pd.Series, column: Column, where: _Where, absent: np.nda
     values = text.to_numpy()
     if column.required:
         where(empty & ~absent, "required value is empty")
+        blank = ~empty & (text.str.strip() == "").to_numpy(dtype=bool)
+        where(blank, "required value is only white space")
     if column.numeric:
         return _check_numeric(text, empty, column, where)
     present = ~empty
     if column.kind == "enum":
         allowed = "|".join(column.allowed)
         bad = present & ~text.isin(column.allowed).to_numpy()
-        where(bad, lambda v: f"'{v}' is not one of {allowed}", values)
+        where(bad, lambda v: f"{shown(v)} is not one of {allowed}", values)
     elif column.kind in _PATTERNS:
         ok = text.str.match(_PATTERNS[column.kind]).to_numpy(dtype=bool)
         help_text = _PATTERN_HELP[column.kind]
-        where(present & ~ok, lambda v: f"{help_text}, got '{v}'", values)
+        where(present & ~ok, lambda v: f"{help_text}, got {shown(v)}", values)
     return text
 
 
@@ -138,8 +144,8 @@ def _check_numeric(text: pd.Series, empty: np.ndarray, column: Column, where: _W
 
     def unparsed_message(value: str) -> str:
         if value.strip().lower() in _MISSING_WORDS:
-            return f"text '{value}' where a number belongs (leave the cell empty when the value is missing)"
-        return f"expected a number, got '{value}'"
+            return f"text {shown(value)} where a number belongs (leave the cell empty when the value is missing)"
+        return f"expected a number, got {shown(value)}"
 
     where(unparsed, unparsed_message, raw)
     where(nan_text, "NaN is not a value (leave the cell empty when missing)")
@@ -153,6 +159,11 @@ def _check_numeric(text: pd.Series, empty: np.ndarray, column: Column, where: _W
             lambda v: f"expected a whole number, got {v:g}",
             numbers,
         )
+        # beyond 2**53 a float no longer holds every whole number (and int64 overflows)
+        huge = finite & (np.abs(safe) > _MAX_INT)
+        where(huge, lambda v: f"too large for a whole number, got {v:g}", numbers)
+        finite &= ~huge
+        safe = np.where(finite, safe, 0.0)
     if column.positive:
         where(finite & (safe <= 0), lambda v: f"must be greater than 0, got {v:g}", numbers)
     elif column.minimum is not None:

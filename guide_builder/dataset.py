@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from guide_builder.bilingual import bilingual_warnings, data_files
 from guide_builder.catalog import (
@@ -18,6 +20,7 @@ from guide_builder.catalog import (
 )
 from guide_builder.columns import typed_frame
 from guide_builder.csvio import TooLarge, read_raw
+from guide_builder.errors import GuideError, one_line, shown
 from guide_builder.layout import Layout, discover
 from guide_builder.pricing_checks import load_prices
 from guide_builder.schema import (
@@ -78,26 +81,25 @@ class Dataset:
         table = next(t for _, t, attr in REFERENCE_FILES if attr == name)
         return self.references.get(name, _empty(table))
 
-    def gpu(self, name: str) -> pd.Series:
-        """The catalogue row of a canonical name."""
-        return self.gpus.loc[self.gpus["name"] == name].iloc[0]
-
 
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input, located as file:row:column."""
 
     file: str
-    row: int | None  # line in the file (header is 1); None for the whole file
+    row: int | None  # line where the CSV record starts (header is 1); None for the whole file
     column: str | None
     message: str
 
     def __str__(self) -> str:
         row = "-" if self.row is None else str(self.row)
-        return f"{self.file}:{row}:{self.column or '-'}: {self.message}"
+        column = one_line(self.column or "-")
+        column = column if len(column) <= 60 else column[:60] + "…"
+        # one problem, one line: a value holding a line break must not split it
+        return f"{one_line(self.file)}:{row}:{column}: {one_line(self.message)}"
 
 
-class DataError(Exception):
+class DataError(GuideError):
     """Invalid input; carries every problem found, not just the first."""
 
     def __init__(self, problems: list[Problem]):
@@ -129,7 +131,9 @@ def check(
     layout = discover(roots, Path(catalog) if catalog is not None else None)
     loader = _Loader(int(max_file_mib * 2**20))
     for path in layout.missing_paths:
-        loader.problem(path, None, None, "no such folder")
+        loader.problem(path, None, None, "not a folder" if path.exists() else "no such folder")
+    for path, why in layout.unreadable:
+        loader.problem(path, None, None, f"cannot read the folder: {why}")
     for path in layout.empty_paths:
         loader.problem(path, None, None, "no bench folders, catalog/ or reported/ found here")
     return loader.load(layout, tuple(roots)), loader.problems
@@ -158,10 +162,15 @@ class _Loader:
             except UnicodeDecodeError as exc:
                 self.problem(path, None, None, f"not UTF-8 ({exc.reason} at byte {exc.start})")
                 continue
-            if raw.truncated_last_line:
-                line = raw.lines[-1] + 1 if raw.lines else 2
+            except OSError as exc:
+                self.problem(path, None, None, f"cannot read: {exc.strerror or exc}")
+                continue
+            if raw.error:
+                self.problem(path, raw.error_line, None, f"{raw.error}; rows from here on not read")
+            if raw.truncated_line is not None:
                 self.warnings.append(
-                    f"{path}:{line}: unterminated last line skipped (an interrupted write)"
+                    f"{path}:{raw.truncated_line}: unterminated last line skipped "
+                    "(an interrupted write)"
                 )
             raws.append(raw)
         return typed_frame(raws, table, self.problem)
@@ -177,7 +186,7 @@ class _Loader:
                 layout.catalog_dir / "gpus.csv",
                 None,
                 "aliases",
-                f"'{alias}' names both {first} and {second}",
+                f"{shown(alias)} names both {first} and {second}",
             )
         prices, fx_rates, parts = load_prices(self, layout.catalog_dir, gpus, resolver)
         benches: dict[str, BenchMeta] = {}
@@ -201,7 +210,7 @@ class _Loader:
                     bench_dir / "bench.json",
                     None,
                     "bench_id",
-                    f"bench id '{meta.bench_id}' is used by two different benches",
+                    f"bench id {shown(meta.bench_id)} is used by two different benches",
                 )
             benches[meta.bench_id] = meta
         runs, probes, telemetry = (self.read(files[n], t) for n, t in BENCH_FILES.items())
@@ -308,7 +317,10 @@ class _Loader:
         for value, line in zip(frame[column], frame["source_row"], strict=True):
             if value in seen:
                 self.problem(
-                    path, int(line), column, f"'{value}' appears twice (also line {seen[value]})"
+                    path,
+                    int(line),
+                    column,
+                    f"{shown(value)} appears twice (also line {seen[value]})",
                 )
             seen.setdefault(value, int(line))
 
@@ -316,45 +328,90 @@ class _Loader:
         self._unique(path, gpus, "name")
         for row in gpus.itertuples(index=False):
             for precision, column in PRECISION_COLUMNS.items():
-                value, basis = getattr(row, column), getattr(row, f"{column}_basis")
-                if pd.notna(value) and not basis:
-                    self.problem(
-                        path, row.source_row, f"{column}_basis", "a TFLOPS value needs its basis"
-                    )
-                if basis != "computed" or pd.isna(value):
-                    continue
-                expected = computed_tflops(
-                    row.architecture, precision, row.sm_count, row.boost_clock_mhz
+                self._check_figure(path, row, precision, column)
+
+    def _check_figure(self, path: Path, row, precision: str, column: str) -> None:
+        """A TFLOPS figure and its basis come together; a computed one recomputes.
+
+        Cells that failed their own check are NaN/NA here (already reported), so
+        every test below is on plain floats and never on a missing value.
+        """
+        value, basis = _number(getattr(row, column)), getattr(row, f"{column}_basis")
+        line = row.source_row
+        if value is None:
+            if basis and not self._reported(path, line, column):
+                self.problem(
+                    path, line, column, f"basis {shown(basis)} is given but the value is empty"
                 )
-                if expected is None:
-                    self.problem(
-                        path,
-                        row.source_row,
-                        column,
-                        f"{row.architecture} has no {precision} tensor rate to compute from",
-                    )
-                elif abs(value - expected) > COMPUTED_TOLERANCE * expected:
-                    self.problem(
-                        path,
-                        row.source_row,
-                        column,
-                        f"computed value {value:g} does not match SMs x clock x rate = {expected:.1f}",
-                    )
+            return
+        if not basis:
+            self.problem(path, line, f"{column}_basis", "a TFLOPS value needs its basis")
+            return
+        if basis != "computed":
+            return
+        sm_count, clock = _number(row.sm_count), _number(row.boost_clock_mhz)
+        if sm_count is None or clock is None:
+            needs = [
+                c for c, v in (("sm_count", sm_count), ("boost_clock_mhz", clock)) if v is None
+            ]
+            self.problem(
+                path,
+                line,
+                column,
+                f"a computed value needs {' and '.join(needs)} (SMs x clock x rate)",
+            )
+            return
+        expected = computed_tflops(row.architecture, precision, sm_count, clock)
+        if expected is None and self._reported(path, line, "architecture"):
+            return
+        if expected is None:
+            self.problem(
+                path,
+                line,
+                column,
+                f"{row.architecture or 'this architecture'} has no {precision} tensor rate "
+                "to compute from",
+            )
+        elif abs(value - expected) > COMPUTED_TOLERANCE * expected:
+            self.problem(
+                path,
+                line,
+                column,
+                f"computed value {value:g} does not match SMs x clock x rate = {expected:.1f}",
+            )
+
+    def _reported(self, path: Path, line: int, column: str) -> bool:
+        """Whether this cell already has a problem (no second message for it)."""
+        return any(
+            p.file == str(path) and p.row == line and p.column == column for p in self.problems
+        )
 
     def _bench_meta(self, bench_dir: Path) -> BenchMeta | None:
         path = bench_dir / "bench.json"
         if not path.is_file():
             self.problem(path, None, None, "missing: every bench folder needs bench.json")
             return None
-        if path.stat().st_size > self.max_bytes:
-            self.problem(path, None, None, "over the size cap; refused before parsing")
-            return None
         try:
-            meta = BenchMeta.model_validate_json(path.read_bytes())
+            if path.stat().st_size > self.max_bytes:
+                self.problem(path, None, None, "over the size cap; refused before parsing")
+                return None
+            data = path.read_bytes()
+        except OSError as exc:
+            self.problem(path, None, None, f"cannot read: {exc.strerror or exc}")
+            return None
+        if data.startswith(b"\xef\xbb\xbf"):  # a BOM, as some editors write
+            data = data[3:]
+        try:
+            meta = BenchMeta.model_validate_json(data)
         except ValidationError as exc:
             for err in exc.errors():
                 where = ".".join(str(p) for p in err["loc"]) or None
                 self.problem(path, None, where, err["msg"])
+            return None
+        bad_numbers = list(_bad_numbers(meta))
+        for where, value in bad_numbers:
+            self.problem(path, None, where, f"{value!r} is not a finite number >= 0")
+        if bad_numbers:
             return None
         if meta.schema_version > SCHEMA_VERSION:
             self.problem(
@@ -368,7 +425,7 @@ class _Loader:
                 path,
                 None,
                 "bench_id",
-                f"'{meta.bench_id}' contradicts the folder name '{bench_dir.name}'",
+                f"{shown(meta.bench_id)} contradicts the folder name {shown(bench_dir.name)}",
             )
         return meta
 
@@ -393,7 +450,7 @@ class _Loader:
                     frame.at[i, "source_file"],
                     int(frame.at[i, "source_row"]),
                     column,
-                    f"'{frame.at[i, column]}' contradicts bench.json ({column} '{expected[i]}')",
+                    f"{shown(frame.at[i, column])} contradicts bench.json ({column} {shown(expected[i])})",
                 )
         if "gpu_uuid" not in frame:
             return
@@ -420,7 +477,9 @@ class _Loader:
                 continue
             line = int(frame.at[i, "source_row"])
             if (file, uuid) not in uuid_index:
-                self.problem(file, line, "gpu_uuid", f"'{uuid}' is not one of bench.json's GPUs")
+                self.problem(
+                    file, line, "gpu_uuid", f"{shown(uuid)} is not one of bench.json's GPUs"
+                )
             elif pd.notna(index) and int(index) != uuid_index[(file, uuid)]:
                 self.problem(
                     file,
@@ -500,7 +559,7 @@ def _unknown_gpu_message(name: str, resolver: NameResolver) -> str:
     suggestion = resolver.suggest(name)
     hint = f"did you mean '{suggestion}'? " if suggestion else ""
     return (
-        f"unknown GPU '{name}': {hint}add the card to catalog/gpus.csv with its sources, "
+        f"unknown GPU {shown(name)}: {hint}add the card to catalog/gpus.csv with its sources, "
         "or add this name to an existing card's aliases"
     )
 
@@ -515,8 +574,29 @@ def _empty(table: Table) -> pd.DataFrame:
     return frame
 
 
-def _concat(frames: list[pd.DataFrame], table: Table) -> pd.DataFrame:
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return _empty(table)
-    return pd.concat(frames, ignore_index=True)
+def _number(value: object) -> float | None:
+    """A cell of a typed numeric column as a float; None when missing (NA or NaN)."""
+    return None if pd.isna(value) else float(value)
+
+
+def _bad_numbers(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, float]]:
+    """Declared numeric fields of bench.json that are negative, NaN or infinite.
+
+    Every figure bench.json declares (counts, GiB, W, MHz) is a non-negative
+    quantity; `config` and undeclared extra keys are free-form and left alone.
+    """
+    for name in type(model).model_fields:
+        if name == "config":
+            continue
+        value = getattr(model, name)
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            where = prefix + name + ("" if index is None else f".{index}")
+            if isinstance(item, BaseModel):
+                yield from _bad_numbers(item, where + ".")
+            elif (
+                isinstance(item, int | float)
+                and not isinstance(item, bool)
+                and (not math.isfinite(item) or item < 0)
+            ):
+                yield where, item

@@ -17,6 +17,7 @@ class Layout:
     reported_files: list[Path] = field(default_factory=list)
     empty_paths: list[Path] = field(default_factory=list)  # paths where nothing was found
     missing_paths: list[Path] = field(default_factory=list)
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)  # (folder, why)
 
 
 def is_bench_dir(path: Path) -> bool:
@@ -35,11 +36,16 @@ def discover(paths: list[Path], catalog: Path | None = None) -> Layout:
             layout.bench_dirs.append(path)
             continue
         benches = path / "benches"
-        for parent in (benches if benches.is_dir() else path,):
-            for child in sorted(parent.iterdir()):
-                if child.is_dir() and is_bench_dir(child):
-                    layout.bench_dirs.append(child)
-                    found = True
+        parent = benches if benches.is_dir() else path
+        try:
+            children = sorted(parent.iterdir())
+        except OSError as exc:
+            layout.unreadable.append((parent, exc.strerror or str(exc)))
+            continue
+        for child in children:
+            if child.is_dir() and is_bench_dir(child):
+                layout.bench_dirs.append(child)
+                found = True
         if benches.is_dir():
             found = True
         if (path / "catalog").is_dir():

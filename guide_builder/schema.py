@@ -60,10 +60,6 @@ class Table:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    @property
-    def required(self) -> list[str]:
-        return [c.name for c in self.columns if c.required]
-
 
 DEVICES = ("cuda", "cpu")
 WEIGHTS = ("real", "synthetic", "tiny")
@@ -690,9 +686,6 @@ BENCH_FILES = {"runs.csv": RUNS, "probes.csv": PROBES_TABLE, "telemetry.csv": TE
 
 # Files larger than this are refused before parsing (settable per call).
 DEFAULT_MAX_FILE_MIB = 512
-
-# Phases whose rows are latency figures for the guide.
-TIMED_PHASES = ("timed",)
 
 
 class HostInfo(BaseModel):

@@ -62,7 +62,9 @@ def validate_command(paths: tuple[Path, ...], catalog: Path | None, max_file_mib
     PATHS may be a measurements root (benches/, catalog/, reported/), a folder
     of bench folders (what `measure --out` writes), or one bench folder; the
     default is ./measurements. Exits 0 when everything is valid, 1 after
-    listing EVERY problem as file:row:column: message (row is the line in
-    the file, the header being line 1; '-' means the whole file or row).
+    listing EVERY problem as file:row:column: message (row is the line of
+    the file where the CSV record starts, the header being line 1, so a
+    quoted cell holding line breaks does not shift the rows after it; '-'
+    means the whole file or the whole row).
     """
     raise SystemExit(run(list(paths) or [Path("measurements")], catalog, max_file_mib))

@@ -7,7 +7,19 @@ import io
 import json
 from pathlib import Path
 
-from guide_builder.schema import GPUS, PROBES_TABLE, REPORTED, RUNS, TELEMETRY, Table
+from guide_builder.schema import GPUS, PROBES_TABLE, REPORTED, RUNS, TELEMETRY, WORKLOADS, Table
+
+# Catalogue tables taken from the site fixture (prices: the RTX 4090's only).
+FIXTURE_CATALOG = Path(__file__).parent / "fixtures" / "site_data" / "catalog"
+CATALOG_COPIES = (
+    "prices.csv",
+    "fx_rates.csv",
+    "parts.csv",
+    "variant_memory.csv",
+    "storage_classes.csv",
+    "pcie_links.csv",
+    "hardware_refs.csv",
+)
 
 UUID = "GPU-11111111-2222-3333-4444-555555555555"
 BENCH = "bench-a"
@@ -56,6 +68,22 @@ RUN_ROW = {
     "status": "ok",
     "total_s": "3.5",
     "peak_allocated_gib": "20.1",
+}
+
+WORKLOAD_ROW = {
+    "workload": "zimage-turbo-1024",
+    "model": "Tongyi-MAI/Z-Image-Turbo",
+    "width": "1024",
+    "height": "1024",
+    "steps": "8",
+    "transformer_forwards": "8",
+    "caption_tokens": "64",
+    "transformer_tflop_per_forward": "55.6059",
+    "text_encoder_tflop": "3.8751",
+    "vae_decode_tflop": "10.4722",
+    "transformer_params": "6154908736",
+    "diffusers_version": "0.42.1",
+    "torch_version": "2.13.0+cpu",
 }
 
 REPORTED_ROW = {
@@ -108,6 +136,14 @@ def write_tree(
     (root / "catalog" / "gpus.csv").write_text(
         csv_text(GPUS, gpus if gpus is not None else [GPU_ROW])
     )
+    (root / "catalog" / "workloads.csv").write_text(csv_text(WORKLOADS, [WORKLOAD_ROW]))
+    for name in CATALOG_COPIES:
+        header, *rows = csv.reader(io.StringIO((FIXTURE_CATALOG / name).read_text(), newline=""))
+        if name == "prices.csv":  # this tree's catalogue has one card
+            rows = [r for r in rows if r[0] == GPU_ROW["name"]]
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows([header, *rows])
+        (root / "catalog" / name).write_text(out.getvalue())
     bench = root / "benches" / BENCH
     bench.mkdir(parents=True, exist_ok=True)
     (bench / "bench.json").write_text(json.dumps(meta or bench_json()))

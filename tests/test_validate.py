@@ -11,7 +11,7 @@ from datatree import BENCH, GPU_ROW, REPORTED_ROW, RUN_ROW, bench_json, csv_text
 
 from guide_builder.cli import cli
 from guide_builder.dataset import DataError, load_dataset
-from guide_builder.schema import REPORTED, RUNS
+from guide_builder.schema import GPUS, REPORTED, RUNS
 
 RUNS_CSV = f"m/benches/{BENCH}/runs.csv"
 
@@ -305,3 +305,163 @@ def test_help_explains_itself() -> None:
     assert result.exit_code == 0
     assert "file:row:column" in result.stdout
     assert "--max-file-mib" in result.stdout
+
+
+# -- rules that used to live only in tests, and input that used to end in a traceback ------
+
+GPUS_CSV = "m/catalog/gpus.csv"
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"sm_count": "abc"},
+            [
+                f"{GPUS_CSV}:2:sm_count: expected a number, got 'abc'",
+                f"{GPUS_CSV}:2:fp16_acc16_tflops: a computed value needs sm_count (SMs x clock x rate)",
+            ],
+        ),
+        (
+            {"sm_count": "inf"},
+            [
+                f"{GPUS_CSV}:2:sm_count: infinite value inf",
+                f"{GPUS_CSV}:2:fp16_acc16_tflops: a computed value needs sm_count (SMs x clock x rate)",
+            ],
+        ),
+        (
+            {"sm_count": ""},
+            [
+                f"{GPUS_CSV}:2:sm_count: required value is empty",
+                f"{GPUS_CSV}:2:fp16_acc16_tflops: a computed value needs sm_count (SMs x clock x rate)",
+            ],
+        ),
+        (
+            {"boost_clock_mhz": ""},
+            [
+                f"{GPUS_CSV}:2:fp16_acc16_tflops: a computed value needs boost_clock_mhz "
+                "(SMs x clock x rate)"
+            ],
+        ),
+        (
+            {"boost_clock_mhz": "nan", "sm_count": "NA"},
+            [
+                f"{GPUS_CSV}:2:sm_count: text 'NA' where a number belongs (leave the cell empty "
+                "when the value is missing)",
+                f"{GPUS_CSV}:2:boost_clock_mhz: NaN is not a value (leave the cell empty when missing)",
+                f"{GPUS_CSV}:2:fp16_acc16_tflops: a computed value needs sm_count and "
+                "boost_clock_mhz (SMs x clock x rate)",
+            ],
+        ),
+        (
+            {"bf16_tflops_basis": ""},
+            [f"{GPUS_CSV}:2:bf16_tflops_basis: a TFLOPS value needs its basis"],
+        ),
+        (
+            {"fp8_tflops_basis": "datasheet"},
+            [f"{GPUS_CSV}:2:fp8_tflops: basis 'datasheet' is given but the value is empty"],
+        ),
+        ({"bf16_tflops": "x"}, [f"{GPUS_CSV}:2:bf16_tflops: expected a number, got 'x'"]),
+    ],
+)
+def test_catalogue_figures_need_their_basis_and_inputs(
+    tree: Path, changes: dict[str, str], expected: list[str]
+) -> None:
+    write_tree(tree, gpus=[{**GPU_ROW, **changes}])
+    code, out = validate("m")
+    assert code == 1
+    assert sorted(out) == sorted(expected)
+
+
+def test_duplicated_catalogue_column_is_a_line(tree: Path) -> None:
+    header = [*GPUS.names, "sm_count"]
+    (tree / "catalog" / "gpus.csv").write_text(
+        csv_text(GPUS, [{**GPU_ROW, "sm_count": "abc"}], header)
+    )
+    code, out = validate("m")
+    assert code == 1
+    position = GPUS.names.index("sm_count") + 1
+    assert f"{GPUS_CSV}:1:sm_count: duplicated column (also column {position})" in out
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85", "\x0c", "\x0b", "\r\n"])
+def test_line_breaks_inside_a_cell_stay_in_the_cell(tree: Path, char: str) -> None:
+    """csv's own record handling: no character inside a quoted cell splits the record."""
+    note = f"first{char}second"
+    rows = [{**REPORTED_ROW, "note": note}, {**REPORTED_ROW, "value": "fast"}]
+    (tree / "reported" / "claims.csv").write_text(csv_text(REPORTED, rows), newline="")
+    code, out = validate("m")
+    escaped = note.encode("unicode_escape").decode()
+    assert "\\" in escaped
+    # the record after a cell holding a line break starts on the next line of the file
+    line = 3 + ("\n" in char)
+    assert (code, out) == (
+        1,
+        [f"m/reported/claims.csv:{line}:value: expected a number, got 'fast'"],
+    )
+    (tree / "reported" / "claims.csv").write_text(csv_text(REPORTED, rows[:1]), newline="")
+    assert validate("m")[0] == 0
+    assert load_dataset(tree).reported.loc[0, "note"] == note
+
+
+def test_a_problem_is_one_line_however_odd_the_value(tree: Path) -> None:
+    write_runs(tree, [{**RUN_ROW, "status": "o\u2028k\nx", "total_s": "9" * 5 + "x" * 100}])
+    code, out = validate("m")
+    assert code == 1
+    assert out == [
+        f"{RUNS_CSV}:2:status: 'o\\u2028k\\nx' is not one of ok|oom|error",
+        f"{RUNS_CSV}:2:total_s: expected a number, got '99999{'x' * 55}…' (105 characters)",
+    ]
+
+
+def test_a_cell_longer_than_csvs_default_limit_is_read(tree: Path) -> None:
+    note = "n" * 300_000  # csv refuses cells over 128 KiB unless told otherwise
+    write_tree(tree, reported=[{**REPORTED_ROW, "note": note}])
+    assert validate("m")[0] == 0
+    assert load_dataset(tree).reported.loc[0, "note"] == note
+
+
+def test_whole_numbers_beyond_float_precision_are_refused(tree: Path) -> None:
+    write_runs(tree, [{**RUN_ROW, "seed": "99999999999999999999999"}])
+    assert validate("m") == (
+        1,
+        [f"{RUNS_CSV}:2:seed: too large for a whole number, got 1e+23"],
+    )
+
+
+def test_header_cell_without_a_name(tree: Path) -> None:
+    write_runs(tree, [RUN_ROW], [*RUNS.names, ""])
+    code, out = validate("m")
+    assert code == 1
+    assert out == [
+        f"{RUNS_CSV}:1:-: column {len(RUNS.names) + 1} has no name (a stray comma in the header?)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("host", "where", "value"),
+    [
+        ('"ram_gib": NaN', "host.ram_gib", "nan"),
+        ('"ram_gib": -Infinity', "host.ram_gib", "-inf"),
+        ('"cpu_count": -4', "host.cpu_count", "-4"),
+    ],
+)
+def test_bench_json_numbers_are_finite_and_not_negative(
+    tree: Path, host: str, where: str, value: str
+) -> None:
+    text = json.dumps(bench_json(host={"cpu": "x"})).replace('"cpu": "x"', host)
+    (tree / "benches" / BENCH / "bench.json").write_text(text)
+    code, out = validate("m")
+    assert code == 1
+    assert out == [f"m/benches/{BENCH}/bench.json:-:{where}: {value} is not a finite number >= 0"]
+
+
+def test_bench_json_with_a_bom_is_read(tree: Path) -> None:
+    path = tree / "benches" / BENCH / "bench.json"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert validate("m")[0] == 0
+
+
+def test_required_cell_of_white_space_is_blank(tree: Path) -> None:
+    write_tree(tree, gpus=[{**GPU_ROW, "vendor": " \u2028"}])
+    assert validate("m") == (1, [f"{GPUS_CSV}:2:vendor: required value is only white space"])

@@ -22,7 +22,7 @@ CLOCK_REASON_FNS = (
     "nvmlDeviceGetCurrentClocksThrottleReasons",
 )
 TEMPERATURE_FNS = ("nvmlDeviceGetTemperature", "nvmlDeviceGetTemperatureV")
-# clock-event reason bits that mean the card slowed itself down (FACTS.md)
+# clock-event reason bits that mean the card slowed itself down (NVML's nvmlClocksEventReason*)
 THROTTLE_BITS = {
     "sw_power_cap": 0x4,
     "hw_slowdown": 0x8,

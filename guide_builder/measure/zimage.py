@@ -1,7 +1,7 @@
 """The Z-Image family (ZImagePipeline) and its registered workloads.
 
 Components come from the committed published configs (`configs/zimage_turbo/`) for synthetic
-weights and FLOP counts, from FACTS.md's tiny configs for `--weights tiny`, and from a local
+weights and FLOP counts, from the `TINY_*` configs below for `--weights tiny`, and from a local
 folder or the Hugging Face cache for `--weights real`.
 """
 

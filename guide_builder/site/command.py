@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from mkdocs.exceptions import PluginError
 
 from guide_builder.site.build import SiteOptions, options_from_mkdocs_yml, render_site
 from guide_builder.site.renderer import Renderer
@@ -57,12 +56,13 @@ def run(
 def render_command(
     out: Path, data: Path | None, config: Path | None, templates_dir: Path | None
 ) -> None:
-    """Write the guide's pages (both languages) as Markdown into a folder."""
+    """Write the guide's pages (both languages) as Markdown into a folder.
+
+    Exits 1 with the problems listed (file:row:column: message) when the
+    measurements or the options in mkdocs.yml are invalid.
+    """
     if config is None and Path("mkdocs.yml").is_file():
         config = Path("mkdocs.yml")
-    try:
-        written = run(out, data=data, config=config, templates_dir=templates_dir)
-    except PluginError as exc:
-        raise click.ClickException(str(exc)) from None
+    written = run(out, data=data, config=config, templates_dir=templates_dir)
     pages = sum(1 for p in written if p.suffix == ".md")
     click.echo(f"wrote {pages} pages ({len(written)} files) to {out}")

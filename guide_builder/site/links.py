@@ -55,8 +55,6 @@ class PageLinks:
         rel = posixpath.relpath(site_path or ".", base.rstrip("/") or ".")
         if site_path.endswith("/") or site_path == "":
             rel = rel.rstrip("/") + "/"
-            if rel == "./":
-                rel = "./"
         return rel
 
     def page(self, target_src: str) -> str:

@@ -8,12 +8,20 @@ mkdocs-static-i18n (it cannot handle generated pages) or per-language
 prefixed pages in one build (``<html lang>``, the theme's strings and the
 search language would stay Chinese on English pages): see the methodology
 page, "Two languages".
+
+Under ``mkdocs serve`` every change rebuilds the site; another language's
+build is reused (copied back into the cleaned site folder) when none of its
+inputs changed: its rendered pages, docs/, mkdocs.yml and the theme overrides.
 """
 
 from __future__ import annotations
 
 import contextvars
+import hashlib
+import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +32,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from guide_builder.errors import GuideError
 from guide_builder.site.build import SiteOptions, render_site
 from guide_builder.site.i18n import Catalogue
 from guide_builder.site.renderer import PLOTLY_JS, SCRIPTS, STYLESHEETS, Rendered, static_files
@@ -38,6 +47,9 @@ _NESTED: contextvars.ContextVar[tuple[str, Rendered] | None] = contextvars.Conte
 
 class GuideBuilderConfig(base.Config):
     """Options of the `guide-builder` plugin in mkdocs.yml."""
+
+    enabled = c.Type(bool, default=True)
+    """Generate the guide's pages; false leaves the site to docs/ alone (e.g. `!ENV`)."""
 
     data_dir = c.Type(str, default="measurements")
     """Measurements root (benches/, catalog/, reported/), relative to mkdocs.yml."""
@@ -64,8 +76,27 @@ class GuideBuilderPlugin(BasePlugin[GuideBuilderConfig]):
     def __init__(self) -> None:
         self.lang = ""
         self.rendered: Rendered | None = None
+        self.command = "build"
+        # under `mkdocs serve`: language -> (fingerprint of its inputs, its last build)
+        self.other_builds: dict[str, tuple[str, Path]] = {}
+        self.cache_dir: Path | None = None
+
+    # Defining on_startup keeps this instance across `mkdocs serve` rebuilds (MkDocs
+    # caches such plugins), which is what lets another language's build be reused.
+    # The nested build of another language gets this same instance: it must leave
+    # the outer build's state alone.
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        if _NESTED.get() is None:
+            self.command = command
+
+    def on_shutdown(self) -> None:
+        if _NESTED.get() is None and self.cache_dir is not None:
+            shutil.rmtree(self.cache_dir, ignore_errors=True)
+            self.cache_dir, self.other_builds = None, {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if not self.config.enabled:
+            return config
         nested = _NESTED.get()
         languages = tuple(self.config.languages)
         if not languages:
@@ -74,7 +105,10 @@ class GuideBuilderPlugin(BasePlugin[GuideBuilderConfig]):
             self.lang, self.rendered = nested
         else:
             self.lang = languages[0]
-            self.rendered = render_site(self._options(config), log=log)
+            try:
+                self.rendered = render_site(self._options(config), log=log)
+            except GuideError as exc:
+                raise PluginError(f"guide-builder: {exc}") from None
         config.theme["language"] = self.lang
         if nested is not None:
             # mkdocs.yml names the site in the default language; the others take their catalogue's.
@@ -109,6 +143,8 @@ class GuideBuilderPlugin(BasePlugin[GuideBuilderConfig]):
         )
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        if not self.config.enabled:
+            return files
         assert self.rendered is not None
         output = self.rendered.languages[self.lang]
         generated: dict[str, str | bytes | Path] = {**output.pages, **output.files}
@@ -145,19 +181,62 @@ class GuideBuilderPlugin(BasePlugin[GuideBuilderConfig]):
         return output.replace("</head>", tag + "</head>", 1)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        assert self.rendered is not None
-        if _NESTED.get() is not None or not self.config.other_languages:
+        if not self.config.enabled or _NESTED.get() is not None:
             return
-        for lang in self.rendered.languages:
-            if lang != self.rendered.default_language:
-                _build_language(config, lang, self.rendered)
+        assert self.rendered is not None
+        if not self.config.other_languages:
+            return
+        rendered, lang = self.rendered, self.lang
+        try:
+            for other in rendered.languages:
+                if other != rendered.default_language:
+                    self._build_other(config, other, rendered)
+        finally:
+            self.lang, self.rendered = lang, rendered  # the nested build shares this instance
+
+    def _build_other(self, config: MkDocsConfig, lang: str, rendered: Rendered) -> None:
+        target = Path(config.site_dir) / lang
+        if self.command != "serve":
+            _build_language(config, lang, rendered, target)
+            return
+        fingerprint = _fingerprint(config, rendered, lang)
+        known = self.other_builds.get(lang)
+        if known is None or known[0] != fingerprint or not known[1].is_dir():
+            if self.cache_dir is None:
+                self.cache_dir = Path(tempfile.mkdtemp(prefix="guide-builder-serve-"))
+            cached = self.cache_dir / lang
+            shutil.rmtree(cached, ignore_errors=True)
+            self.other_builds.pop(lang, None)
+            _build_language(config, lang, rendered, cached)
+            self.other_builds[lang] = (fingerprint, cached)
+        else:
+            log.info("the '%s' pages' inputs are unchanged: reusing their last build", lang)
+        shutil.copytree(self.other_builds[lang][1], target, dirs_exist_ok=True)
 
 
 def _language_name(lang: str) -> str:
     return Catalogue(lang).t("language_name")
 
 
-def _build_language(config: MkDocsConfig, lang: str, rendered: Rendered) -> None:
+def _fingerprint(config: MkDocsConfig, rendered: Rendered, lang: str) -> str:
+    """A hash of everything another language's build reads besides MkDocs itself."""
+    output = rendered.languages[lang]
+    digest = hashlib.sha256()
+    content = [output.pages, output.files, output.nav, sorted(output.hidden)]
+    digest.update(json.dumps(content, sort_keys=True, default=str).encode())
+    digest.update(str((config.site_url, config.use_directory_urls, config.strict)).encode())
+    if config.config_file_path and os.path.isfile(config.config_file_path):
+        digest.update(Path(config.config_file_path).read_bytes())
+    folders = [config.docs_dir, config.theme.custom_dir]
+    for folder in filter(None, folders):
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _build_language(config: MkDocsConfig, lang: str, rendered: Rendered, site_dir: Path) -> None:
     """A full second MkDocs build of the same mkdocs.yml for one more language."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -165,7 +244,7 @@ def _build_language(config: MkDocsConfig, lang: str, rendered: Rendered) -> None
     if not config.config_file_path:
         raise PluginError("guide-builder: building other languages needs mkdocs.yml on disk")
     overrides: dict[str, Any] = {
-        "site_dir": os.path.join(config.site_dir, lang),
+        "site_dir": str(site_dir),
         "docs_dir": config.docs_dir,
         "strict": config.strict,
         "use_directory_urls": config.use_directory_urls,

@@ -385,9 +385,6 @@ class _Helpers:
     def shared(self, path: str) -> str:
         return self.links.shared(path)
 
-    def asset(self, path: str) -> str:
-        return self.links.url(path)
-
     # table cells ---------------------------------------------------------
     def num(self, value: Any) -> str:
         """A raw number for data-sort ("" when missing)."""

@@ -27,7 +27,7 @@ def test_transformer_matches_published_config_and_has_6_155_b_params():
             got = model.config[key]
             assert (list(got) if isinstance(got, tuple | list) else got) == value, key
     assert _params(model) / 1e9 == pytest.approx(6.155, abs=0.001)
-    # the diffusers defaults are the real config (FACTS.md)
+    # the diffusers defaults are the real config (configs/zimage_turbo/SOURCES.md)
     assert _params(_meta(lambda: zimage.make_transformer({}))) == _params(model)
 
 
