@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from guide_builder.analysis.results import Figure
 from guide_builder.messages import Message, load_flat_yaml, render

@@ -75,7 +75,9 @@ PLOTLY_JS = f"{ASSETS}/vendor/plotly-basic.min.js"  # loaded only by pages with 
 def static_files() -> dict[str, Path]:
     """Site path -> file for the scripts, the stylesheet and the vendored plotly.js bundle."""
     files = {PLOTLY_JS: STATIC_DIR / "vendor" / "plotly-basic.min.js"}
-    files[f"{ASSETS}/vendor/plotly.js-LICENSE.txt"] = STATIC_DIR / "vendor" / "plotly.js-LICENSE.txt"
+    files[f"{ASSETS}/vendor/plotly.js-LICENSE.txt"] = (
+        STATIC_DIR / "vendor" / "plotly.js-LICENSE.txt"
+    )
     for name in ("charts.js", "tablesort.js", "roi.js", "compare.js", "filters.js", "guide.css"):
         files[f"{ASSETS}/{name}"] = STATIC_DIR / name
     return files
