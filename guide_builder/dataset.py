@@ -15,6 +15,7 @@ from guide_builder.catalog import (
     computed_tflops,
     split_aliases,
 )
+from guide_builder import reported_runs as _reported_runs
 from guide_builder.columns import typed_frame
 from guide_builder.csvio import TooLarge, read_raw
 from guide_builder.layout import Layout, discover
@@ -24,6 +25,7 @@ from guide_builder.schema import (
     GPUS,
     PROBES_TABLE,
     REPORTED,
+    REPORTED_RUNS,
     RUNS,
     SCHEMA_VERSION,
     TELEMETRY,
@@ -56,6 +58,8 @@ class Dataset:
     roots: tuple[Path, ...] = ()
     duplicates_dropped: int = 0  # identical rows seen more than once (merged benches)
     warnings: list[str] = field(default_factory=list)
+    # reported/runs/*.csv (contract C3), with gpu_name resolved ("" when not catalogued)
+    reported_runs: pd.DataFrame = field(default_factory=lambda: _empty(REPORTED_RUNS))
 
     def gpu(self, name: str) -> pd.Series:
         """The catalogue row of a canonical name."""
@@ -186,7 +190,9 @@ class _Loader:
         for frame in (runs, probes, telemetry):
             self._check_against_meta(frame, meta_by_file)
         needs_catalogue = bool(
-            ((runs["device"] == "cuda").any() if len(runs) else False) or layout.reported_files
+            ((runs["device"] == "cuda").any() if len(runs) else False)
+            or layout.reported_files
+            or layout.reported_run_files
         )
         if needs_catalogue and layout.catalog_dir is None:
             self.problem(
@@ -199,6 +205,13 @@ class _Loader:
             reported["gpu_name"] = self._resolve(reported, "gpu", resolver, cpu_ok=False)
         else:
             reported["gpu_name"] = ""
+        reported_runs = self.read(layout.reported_run_files, REPORTED_RUNS)
+        reported_runs["gpu_name"] = _reported_runs.check(
+            reported_runs,
+            resolver if layout.catalog_dir is not None else None,
+            self.problem,
+            self.warnings.append,
+        )
         self._check_run_status(runs)
         duplicates = 0
         runs, n = self._deduplicate(runs, RUNS.key)
@@ -219,6 +232,7 @@ class _Loader:
             gpus=gpus,
             workloads=workloads,
             reported=reported.reset_index(drop=True),
+            reported_runs=reported_runs.reset_index(drop=True),
             benches=benches,
             resolver=resolver,
             roots=roots,
