@@ -29,6 +29,9 @@ class Figure:
     source: str | Message  # bench id(s) or a claim's source (str), or the estimate model
     detail: str | Message = ""  # e.g. "median of 12, IQR 0.03 s"
     source_url: str = ""
+    # An estimate's interval (from leave-one-source-out residuals); None elsewhere.
+    low: float | None = None
+    high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,13 @@ class Flag:
     """A fact-check verdict on one figure or claim."""
 
     grade: Literal[
-        "impossible", "implausible", "contradicts_spec", "unverified", "plausible", "consistent"
+        "impossible",
+        "implausible",
+        "contradicts_spec",
+        "contradicted",  # by first-hand (grade A) reported runs of the same card and setup
+        "unverified",
+        "plausible",
+        "consistent",
     ]
     reason: Message  # in words, with the numbers
     needed_precision: str = ""  # the slowest precision fast enough for the claim, "" when none
@@ -94,6 +103,15 @@ class GpuResult:
     flags: tuple[Flag, ...] = ()
     precision: str = "bf16"  # the run's dtype (or the floor's precision for an estimate)
 
+    @property
+    def low_s(self) -> float | None:
+        """Lower end of an estimate's interval (None for measured rows)."""
+        return self.seconds.low
+
+    @property
+    def high_s(self) -> float | None:
+        return self.seconds.high
+
 
 @dataclass(frozen=True)
 class FactCheck:
@@ -110,6 +128,9 @@ class FactCheck:
     note: str
     flag: Flag
     floor_s: float | None = None
+    # (source, url) of the grade A reported runs a claim was compared with
+    runs: tuple[tuple[str, str], ...] = ()
+    kind: Literal["claim", "run"] = "claim"  # a reported claim, or a reported run checked alike
 
 
 @dataclass(frozen=True)
@@ -226,3 +247,5 @@ class Analysis:
     roi_model: dict[str, Any] = field(default_factory=dict)
     # Catalogued cards no tier may pick, each with the reason ("RTX X: no CNY price ...").
     tier_exclusions: list[Message] = field(default_factory=list)
+    # The estimator's fit (analysis/model.py `Fitted`): parameters, rows used, cross-validation.
+    estimator: Any = None

@@ -11,7 +11,16 @@ import json
 from pathlib import Path
 
 from guide_builder.dataset import Dataset, load_dataset
-from guide_builder.schema import GPUS, PROBES_TABLE, REPORTED, RUNS, TELEMETRY, WORKLOADS, Table
+from guide_builder.schema import (
+    GPUS,
+    PROBES_TABLE,
+    REPORTED,
+    REPORTED_RUNS,
+    RUNS,
+    TELEMETRY,
+    WORKLOADS,
+    Table,
+)
 
 WL = "zimage-turbo-1024"
 # 8 forwards x 50 TFLOP, nothing else counted: 400 TFLOP per image (easy to check by hand).
@@ -143,6 +152,32 @@ def claim(
     return row
 
 
+def reported_run(
+    gpu_name: str, seconds_per_image: float | None, source: str = "issue 1", **kw
+) -> dict:
+    """A reference-setup reported run (diffusers, bf16, 8 forwards, whole pipeline)."""
+    row = {
+        "source": source,
+        "source_url": f"https://example.org/{source.replace(' ', '-')}",
+        "date": "2026-01-10",
+        "gpu": gpu_name,
+        "gpu_count": 1,
+        "resolution": "1024x1024",
+        "dit_forwards": 8,
+        "forwards_basis": "num_inference_steps=9 in diffusers",
+        "precision": "bf16",
+        "toolchain": "diffusers",
+        "compile": "no",
+        "offload": "none",
+        "seconds_per_image": seconds_per_image,
+        "time_covers": "pipeline",
+        "grade": "A",
+        "quote": f"{seconds_per_image} s",
+    }
+    row.update(kw)
+    return row
+
+
 def build(
     root: Path,
     gpus: list[dict],
@@ -151,6 +186,7 @@ def build(
     telemetry: list[dict] = (),
     reported: list[dict] = (),
     workloads: list[dict] | None = None,
+    reported_runs: list[dict] = (),
 ) -> Dataset:
     """Write a measurements tree (one bench per bench_id, one GPU each) and load it."""
     (root / "catalog").mkdir(parents=True)
@@ -185,6 +221,11 @@ def build(
     if reported:
         (root / "reported").mkdir()
         (root / "reported" / "claims.csv").write_text(csv_text(REPORTED, reported))
+    if reported_runs:
+        (root / "reported" / "runs").mkdir(parents=True)
+        (root / "reported" / "runs" / "runs.csv").write_text(
+            csv_text(REPORTED_RUNS, reported_runs)
+        )
     return load_dataset(root)
 
 
