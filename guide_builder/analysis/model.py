@@ -421,16 +421,28 @@ class HeldOut:
 
 
 def leave_one_source_out(
-    observations: list[Observation], shrinkage: float, default_eff: float
+    observations: list[Observation], shrinkage: float, default_eff: float, card_too: bool = False
 ) -> list[HeldOut]:
+    """Predict each source's observations from a fit without that source.
+
+    ``card_too``: also without every other observation of the same card, so the
+    prediction comes from the card's class (or above): how wrong an estimate is
+    for a card nobody has timed.
+    """
     ref = [o for o in observations if o.setup == "reference"]
     out = []
     for source in sorted({o.source for o in ref}):
-        model = fit([o for o in ref if o.source != source], shrinkage, default_eff)
-        for o in ref:
-            if o.source == source:
-                p = model.predict(o.gpu, o.segment, o.architecture)
+        mine = [o for o in ref if o.source == source]
+        if card_too:
+            for o in mine:
+                rest = [x for x in ref if x.source != source and x.gpu != o.gpu]
+                p = fit(rest, shrinkage, default_eff).predict(o.gpu, o.segment, o.architecture)
                 out.append(HeldOut(o, p.log_eff, p.support))
+            continue
+        model = fit([o for o in ref if o.source != source], shrinkage, default_eff)
+        for o in mine:
+            p = model.predict(o.gpu, o.segment, o.architecture)
+            out.append(HeldOut(o, p.log_eff, p.support))
     return out
 
 
@@ -471,7 +483,8 @@ class Fitted:
     model: EfficiencyModel
     observations: list[Observation]
     verdicts: list[UsableRun]
-    held_out: list[HeldOut]
+    held_out: list[HeldOut]  # leave one source out: the cross-validation table
+    held_out_cards: list[HeldOut]  # ... and the card's other sources: unseen-card errors
     factors: dict[str, tuple[float, int, int]]  # setup -> (speed factor, observations, sources)
     intervals: dict[str, Interval]
 
@@ -507,5 +520,6 @@ def fit_dataset(dataset: Dataset, measured: list, config: AnalysisConfig) -> Fit
     k, default = config.estimator_shrinkage, config.default_efficiency
     model = fit(obs, k, default)
     held = leave_one_source_out(obs, k, default)
-    intervals = {s: interval_for(s, held, config) for s in SUPPORT}
-    return Fitted(model, obs, verdicts, held, speed_factors(obs, model), intervals)
+    unseen = leave_one_source_out(obs, k, default, card_too=True)
+    intervals = {s: interval_for(s, held + unseen, config) for s in SUPPORT}
+    return Fitted(model, obs, verdicts, held, unseen, speed_factors(obs, model), intervals)
