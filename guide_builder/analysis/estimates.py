@@ -15,7 +15,7 @@ import math
 from guide_builder.analysis import stats
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.floors import FloorKey
-from guide_builder.analysis.model import Fitted, Prediction, fit_dataset, segment_of
+from guide_builder.analysis.model import SUPPORT, Fitted, Prediction, fit_dataset, segment_of
 from guide_builder.analysis.results import Figure, Fit, Floor, GpuResult
 from guide_builder.analysis.rows import per_kcny, price_figure
 from guide_builder.dataset import Dataset
@@ -38,7 +38,8 @@ def basis(p: Prediction, gpu: str, segment: str, architecture: str) -> Message:
     """Where a card's efficiency comes from: its own runs, its class, its segment, the pool."""
     cls = f"{segment} {architecture}"
     n = p.level.n if p.level else 0
-    return msg("estimator.support_" + p.support, gpu=gpu, cls=cls, segment=segment, n=n)
+    key = {s: f"estimator.support_{s}" for s in SUPPORT}[p.support]
+    return Message(key, gpu=gpu, cls=cls, segment=segment, n=n)
 
 
 def transfer_s(

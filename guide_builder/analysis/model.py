@@ -47,8 +47,11 @@ from guide_builder.dataset import Dataset
 from guide_builder.reported_runs import resolution
 
 REFERENCE_TOOLCHAINS = ("diffusers", "comfyui")
-# Support an estimate has, strongest first.
-SUPPORT = ("card", "class", "segment", "pooled", "default")
+# Serving stacks that are at least as fast as the reference setup on the same card.
+FAST_TOOLCHAINS = ("sglang", "tensorrt", "lightx2v", "xdit", "vllm-omni")
+# Support an estimate has, strongest first. "bound": no reference run in the class, but
+# a faster setup's runs on it cap the efficiency (the reference cannot be faster).
+SUPPORT = ("card", "class", "bound", "segment", "pooled", "default")
 # Image tokens: the VAE downsamples 8x and the transformer patches 2x2 latents.
 PIXELS_PER_TOKEN_SIDE = 16
 
@@ -118,18 +121,24 @@ class EfficiencyModel:
     classes: dict[str, Level] = field(default_factory=dict)
     cards: dict[str, Level] = field(default_factory=dict)
     default_log_eff: float = math.log(0.5)
+    # class -> the highest efficiency a faster setup reached there (bf16, one GPU)
+    bounds: dict[str, Level] = field(default_factory=dict)
 
     def predict(self, gpu: str, segment: str, architecture: str) -> Prediction:
-        for support, table, key in (
-            ("card", self.cards, gpu),
-            ("class", self.classes, f"{segment} {architecture}"),
-            ("segment", self.segments, segment),
-        ):
+        cls = f"{segment} {architecture}"
+        for support, table, key in (("card", self.cards, gpu), ("class", self.classes, cls)):
             if key in table:
                 return Prediction(table[key].log_eff, support, table[key])
-        if self.pooled is not None:
-            return Prediction(self.pooled.log_eff, "pooled", self.pooled)
-        return Prediction(self.default_log_eff, "default", None)
+        if segment in self.segments:
+            p = Prediction(self.segments[segment].log_eff, "segment", self.segments[segment])
+        elif self.pooled is not None:
+            p = Prediction(self.pooled.log_eff, "pooled", self.pooled)
+        else:
+            p = Prediction(self.default_log_eff, "default", None)
+        bound = self.bounds.get(cls)
+        if bound is not None and bound.log_eff < p.log_eff:
+            return Prediction(bound.log_eff, "bound", bound)
+        return p
 
 
 def _level(name: str, obs: list[Observation], parent: float, k: float) -> Level:
@@ -138,9 +147,23 @@ def _level(name: str, obs: list[Observation], parent: float, k: float) -> Level:
     return Level(name, len(obs), w, raw, (w * raw + k * parent) / (w + k))
 
 
+def is_fast(setup: str) -> bool:
+    """A bf16 setup that can only be faster than the reference: a serving stack or compile."""
+    parts = setup.split(" + ")
+    known = set(FAST_TOOLCHAINS) | {"torch.compile"}
+    return setup != "reference" and all(p in known for p in parts)
+
+
 def fit(observations: list[Observation], shrinkage: float, default_eff: float) -> EfficiencyModel:
     """Partial pooling of log efficiencies: pool -> segment -> class -> card."""
     model = EfficiencyModel(shrinkage, None, default_log_eff=math.log(default_eff))
+    fast: dict[str, list[Observation]] = defaultdict(list)
+    for o in observations:
+        if is_fast(o.setup):
+            fast[o.group].append(o)
+    for cls, group in sorted(fast.items()):
+        best = max(o.log_eff for o in group)
+        model.bounds[cls] = Level(cls, len(group), sum(o.weight for o in group), best, best)
     obs = [o for o in observations if o.setup == "reference"]
     if not obs:
         return model
@@ -433,13 +456,14 @@ def leave_one_source_out(
     out = []
     for source in sorted({o.source for o in ref}):
         mine = [o for o in ref if o.source == source]
+        others = [x for x in observations if x.source != source]
         if card_too:
             for o in mine:
-                rest = [x for x in ref if x.source != source and x.gpu != o.gpu]
+                rest = [x for x in others if x.gpu != o.gpu]
                 p = fit(rest, shrinkage, default_eff).predict(o.gpu, o.segment, o.architecture)
                 out.append(HeldOut(o, p.log_eff, p.support))
             continue
-        model = fit([o for o in ref if o.source != source], shrinkage, default_eff)
+        model = fit(others, shrinkage, default_eff)
         for o in mine:
             p = model.predict(o.gpu, o.segment, o.architecture)
             out.append(HeldOut(o, p.log_eff, p.support))
@@ -458,6 +482,8 @@ class Interval:
 
 def interval_for(support: str, held: list[HeldOut], config: AnalysisConfig) -> Interval:
     """Residual quantiles from held-out predictions with this support or weaker."""
+    if support == "bound":
+        support = "segment"  # a cap is no better than borrowing from the segment
     tail = (1 - config.estimator_interval) / 2
     weaker = SUPPORT[SUPPORT.index(support) :]
     pool = [h.log_ratio for h in held if h.support in weaker]
@@ -510,8 +536,13 @@ def speed_factors(
             by[o.setup].append(o)
     out = {}
     for setup, obs in sorted(by.items()):
-        ratios = [o.log_eff - model.predict(o.gpu, o.segment, o.architecture).log_eff for o in obs]
-        out[setup] = (math.exp(float(np.median(ratios))), len(obs), len({o.source for o in obs}))
+        # only against reference runs of the same card or class: elsewhere the "factor"
+        # would mostly measure the class difference
+        pairs = [(o, model.predict(o.gpu, o.segment, o.architecture)) for o in obs]
+        ratios = [o.log_eff - p.log_eff for o, p in pairs if p.support in ("card", "class")]
+        if ratios:
+            n_src = len({o.source for o, p in pairs if p.support in ("card", "class")})
+            out[setup] = (math.exp(float(np.median(ratios))), len(ratios), n_src)
     return out
 
 
