@@ -39,7 +39,18 @@ def basis(p: Prediction, gpu: str, segment: str, architecture: str) -> Message:
     cls = f"{segment} {architecture}"
     n = p.level.n if p.level else 0
     key = {s: f"estimator.support_{s}" for s in SUPPORT}[p.support]
-    return Message(key, gpu=gpu, cls=cls, segment=segment, n=n)
+    words = {"gpu": gpu, "cls": cls, "segment": segment, "n": n}
+    return Message(key, {k: v for k, v in words.items() if k in _SUPPORT_PARAMS[p.support]})
+
+
+_SUPPORT_PARAMS = {
+    "card": ("gpu", "n", "cls"),
+    "class": ("cls", "n", "gpu"),
+    "bound": ("cls", "n"),
+    "segment": ("cls", "segment", "n"),
+    "pooled": ("segment", "n"),
+    "default": (),
+}
 
 
 def transfer_s(
@@ -127,7 +138,7 @@ def estimates(
                 pct=config.estimator_interval * 100,
                 low=low,
                 high=high,
-                n=interval.n,
+                **({"n": interval.n} if interval.widened else {}),
             )
             price = price_figure(dataset, gpu["name"])
             out.append(

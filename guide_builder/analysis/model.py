@@ -276,12 +276,25 @@ def setup_of(row: pd.Series) -> str:
     return " + ".join(parts) or "reference"
 
 
+# Why a reported run is not evidence for the reference fit (site strings estimator.reason.*).
+REASONS = (
+    "grade_c",
+    "not_catalogued",
+    "multi_gpu",
+    "no_flops",
+    "no_peak",
+    "coverage_unknown",
+    "does_not_fit",
+    "pipeline_offload",
+)
+
+
 @dataclass(frozen=True)
 class UsableRun:
     """A reported run row with what the fit needs, or the reason it is left out."""
 
     index: int  # row index in dataset.reported_runs
-    reason: str  # "" when usable; else why not (in English, for the methodology table)
+    reason: str  # "" when usable; else why not: a code (REASONS), worded by the site
     setup: str = ""
     gpu: str = ""
     log_eff: float | None = None
@@ -302,20 +315,20 @@ def usable_run(
     gpu = text(row.get("gpu_name"))
     cat = dataset.gpus.loc[dataset.gpus["name"] == gpu]
     if row["grade"] not in ("A", "B"):
-        return UsableRun(i, "grade C: checked, never evidence")
+        return UsableRun(i, "grade_c")
     if not gpu or cat.empty or text(cat.iloc[0]["vendor"]).upper() != "NVIDIA":
-        return UsableRun(i, "not a catalogued NVIDIA card")
+        return UsableRun(i, "not_catalogued")
     if int(row["gpu_count"]) != 1:
-        return UsableRun(i, "more than one GPU")
+        return UsableRun(i, "multi_gpu")
     size = resolution(text(row["resolution"]))
     work = flops.at(*size) if size else None
     if work is None:
-        return UsableRun(i, "no FLOP count for its resolution")
+        return UsableRun(i, "no_flops")
     if gpu not in peaks:
         peaks[gpu] = bf16_peak(dataset, gpu, config)
     peak = peaks[gpu]
     if not peak:
-        return UsableRun(i, "no bf16 peak for the card")
+        return UsableRun(i, "no_peak")
     per_forward, te, vae = work
     forwards = row["dit_forwards"]
     covers = row["time_covers"]
@@ -323,7 +336,7 @@ def usable_run(
     if spf is not None:
         covered, seconds = per_forward, spf
     elif spi is None or pd.isna(forwards) or covers not in ("pipeline", "denoise", "forward"):
-        return UsableRun(i, "time coverage or forward count unknown")
+        return UsableRun(i, "coverage_unknown")
     elif covers == "pipeline":
         covered, seconds = per_forward * int(forwards) + te + vae, spi
     else:
@@ -332,9 +345,9 @@ def usable_run(
     if setup == "reference" and float(cat.iloc[0]["vram_gib"]) < (
         config.transformer_gib + config.vram_margin_gib
     ):
-        return UsableRun(i, "the bf16 transformer does not fit the card: measures memory traffic")
+        return UsableRun(i, "does_not_fit")
     if setup == "reference" and covers == "pipeline" and row["offload"] != "none" and spf is None:
-        return UsableRun(i, "pipeline time with offload")
+        return UsableRun(i, "pipeline_offload")
     log_eff = math.log(covered / (peak * seconds))
     spf_obs = per_forward / (peak * math.exp(log_eff))
     return UsableRun(i, "", setup, gpu, log_eff, spf_obs, per_forward, peak)
@@ -438,6 +451,10 @@ class HeldOut:
         return self.predicted_log_eff - self.obs.log_eff
 
     @property
+    def predicted_seconds_per_forward(self) -> float:
+        return self.obs.seconds_per_forward * math.exp(-self.log_ratio)
+
+    @property
     def error(self) -> float:
         """Signed error of the predicted time per forward (0.2 = 20 % too slow)."""
         return math.exp(-self.log_ratio) - 1
@@ -524,6 +541,33 @@ class Fitted:
     def covered(self, h: HeldOut) -> bool:
         iv = self.intervals[h.support]
         return iv.lo <= h.log_ratio <= iv.hi
+
+    def summary(self) -> CrossValidation:
+        rows = self.metric_rows()
+        if not rows:
+            return CrossValidation(0, 0, None, None, "", None)
+        errors = [abs(h.error) for h in rows]
+        worst = max(rows, key=lambda h: abs(h.error))
+        return CrossValidation(
+            n=len(rows),
+            sources=len({h.obs.source for h in rows}),
+            median_abs=float(np.median(errors)),
+            worst_abs=abs(worst.error),
+            worst_card=worst.obs.gpu,
+            coverage=sum(self.covered(h) for h in self.held_out) / len(self.held_out),
+        )
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    """Leave-one-source-out error per DiT forward on the acceptance set, and coverage."""
+
+    n: int  # held-out observations (source x card)
+    sources: int
+    median_abs: float | None  # 0.12 = 12 %
+    worst_abs: float | None
+    worst_card: str
+    coverage: float | None  # share of all held-out predictions inside their interval
 
 
 def speed_factors(

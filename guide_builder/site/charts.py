@@ -77,8 +77,10 @@ def seconds_by_gpu(
         tr["text"].append(f"{esc(words)}; n={r.n}")
         tr["marker"]["color"].append(gpu_colour(r.gpu))
         p90 = r.p90_s if r.p90_s is not None else r.seconds.value
-        tr["error_y"]["array"].append(round(max(p90 - r.seconds.value, 0.0), 3))
-        tr["error_y"]["arrayminus"].append(round((r.iqr_s or 0) / 2, 3))
+        high = r.high_s if r.high_s is not None else p90  # an estimate: its interval
+        low = r.low_s if r.low_s is not None else r.seconds.value - (r.iqr_s or 0) / 2
+        tr["error_y"]["array"].append(round(max(high - r.seconds.value, 0.0), 3))
+        tr["error_y"]["arrayminus"].append(round(max(r.seconds.value - low, 0.0), 3))
         if level == "estimated":
             tr["marker"]["opacity"] = 0.5
     return {

@@ -56,6 +56,7 @@ class GpuView:
     telemetry: dict[str, dict[str, tuple[list, list]]] = field(
         default_factory=dict
     )  # bench -> column -> (t, v)
+    reported_runs: list[dict[str, Any]] = field(default_factory=list)  # reported/runs rows
 
     @property
     def src(self) -> str:
@@ -179,6 +180,9 @@ def build_view(dataset: Dataset, analysis: Analysis) -> SiteView:
         v = view(advice.gpu)
         if v is not None:
             v.psu = advice
+    for run in getattr(dataset, "reported_runs", pd.DataFrame()).to_dict("records"):
+        if run.get("gpu_name") in gpus:
+            gpus[run["gpu_name"]].reported_runs.append({k: clean(v) for k, v in run.items()})
     for name, frames in _telemetry_by_gpu(dataset, excluded).items():
         if name in gpus:
             gpus[name].telemetry = {bench: charts.curves(frame) for bench, frame in frames.items()}

@@ -127,7 +127,7 @@ def test_a_c_grade_row_never_moves_an_estimate(tree, tmp_path):
     after = {(r.gpu, r.workload): (r.seconds.value, r.low_s, r.high_s) for r in other.results}
     assert before == after
     late = [v.reason for v in other.estimator.verdicts if v.index >= len(corpus())]
-    assert late == ["grade C: checked, never evidence"] * 3
+    assert late == ["grade_c"] * 3
     # ... but they are checked like any claim: 0.01 s on Ada1 is below its floor.
     checks = [fc for fc in other.fact_checks if fc.kind == "run" and fc.gpu == "Ada1"]
     assert [fc.flag.grade for fc in checks] == ["impossible"]
@@ -159,9 +159,9 @@ def test_unusable_rows_are_kept_out_with_a_reason(tree):
     ds = tree(gpus=cards() + [gpu("Small", vram=8)], reported_runs=rows)
     reasons = {v.reason for v in fit_dataset(ds, [], AnalysisConfig()).verdicts if v.reason}
     assert reasons == {
-        "more than one GPU",
-        "time coverage or forward count unknown",
-        "the bf16 transformer does not fit the card: measures memory traffic",
+        "multi_gpu",
+        "coverage_unknown",
+        "does_not_fit",
     }
 
 
