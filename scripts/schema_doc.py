@@ -40,6 +40,7 @@ LOCATIONS = {
     "gpus": "catalog/gpus.csv",
     "workloads": "catalog/workloads.csv",
     "reported": "reported/*.csv",
+    "reported_runs": "reported/runs/*.csv",
 }
 
 # Unit suffixes of column names (longest first), as schema.py defines them.
