@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import ValidationError
 
+from guide_builder import reported_runs as _reported_runs
 from guide_builder.catalog import (
     COMPUTED_TOLERANCE,
     PRECISION_COLUMNS,
@@ -15,7 +16,6 @@ from guide_builder.catalog import (
     computed_tflops,
     split_aliases,
 )
-from guide_builder import reported_runs as _reported_runs
 from guide_builder.columns import typed_frame
 from guide_builder.csvio import TooLarge, read_raw
 from guide_builder.layout import Layout, discover

@@ -199,7 +199,10 @@ class AnalysisConfig(BaseModel):
         0.5, gt=0, le=1, description="Weight of a grade B reported run (grade C never counts)."
     )
     estimator_interval: float = Field(
-        0.8, gt=0, lt=1, description="Coverage of an estimate's interval (0.8: 10th-90th percentile)."
+        0.8,
+        gt=0,
+        lt=1,
+        description="Coverage of an estimate's interval (0.8: 10th-90th percentile).",
     )
     estimator_min_residuals: int = Field(
         5,

@@ -357,7 +357,9 @@ def run_checks(dataset: Dataset, config: AnalysisConfig) -> list[FactCheck]:
                     seconds=seconds, tflop=tflop, needed=needed, gpu=gpu, precision=rate, peak=peak
                 )
                 if needed > peak:
-                    flag = Flag("impossible", msg("estimator.run_impossible", **words), rate, needed)
+                    flag = Flag(
+                        "impossible", msg("estimator.run_impossible", **words), rate, needed
+                    )
                 else:
                     flag = Flag(
                         "plausible",
@@ -433,7 +435,10 @@ def against_runs(
             continue
         times.append(t)
         refs.append((text(row["source"]), text(row["source_url"])))
-        setups.append(f"{row['toolchain']} {row['precision']}" + (" compile" if row["compile"] == "yes" else ""))
+        setups.append(
+            f"{row['toolchain']} {row['precision']}"
+            + (" compile" if row["compile"] == "yes" else "")
+        )
     if not times:
         return check
     lo, hi, tol = min(times), max(times), config.run_contradiction_tolerance
@@ -446,5 +451,7 @@ def against_runs(
         else msg("estimator.agrees", **words)
     )
     grade = "contradicted" if outside and check.flag.grade != "impossible" else check.flag.grade
-    flag = Flag(grade, join(check.flag.reason, extra), check.flag.needed_precision, check.flag.needed_tflops)
+    flag = Flag(
+        grade, join(check.flag.reason, extra), check.flag.needed_precision, check.flag.needed_tflops
+    )
     return replace(check, flag=flag, runs=tuple(dict.fromkeys(refs)))

@@ -536,7 +536,9 @@ class Fitted:
 
     def metric_rows(self) -> list[HeldOut]:
         """The acceptance set: reported single-GPU bf16 A/B runs at 1024x1024."""
-        return [h for h in self.held_out if h.obs.kind == "reported" and h.obs.resolution == "1024x1024"]
+        return [
+            h for h in self.held_out if h.obs.kind == "reported" and h.obs.resolution == "1024x1024"
+        ]
 
     def covered(self, h: HeldOut) -> bool:
         iv = self.intervals[h.support]

@@ -77,7 +77,9 @@ def test_fit_recovers_known_class_efficiencies(tree):
     model = analyse(ds).estimator.model
     assert model.classes["datacenter Hopper"].raw_efficiency == pytest.approx(0.2, rel=1e-3)
     assert model.classes["consumer Ada"].raw_efficiency == pytest.approx(0.5, rel=1e-3)
-    assert 0.35 < model.classes["consumer Ampere"].efficiency < model.segments["consumer"].efficiency
+    assert (
+        0.35 < model.classes["consumer Ampere"].efficiency < model.segments["consumer"].efficiency
+    )
     assert model.classes["datacenter Hopper"].efficiency < 0.25
 
 
