@@ -7,6 +7,13 @@ card's upper-bound peak; with no stated precision, of the fastest 16- or
 architecture reached; with no such run the claim is *unverified*, and says so),
 *contradicts_spec* (bandwidth, VRAM, bf16 support against the catalogue),
 otherwise *plausible* or *consistent*.
+
+Reported runs take part twice: a seconds-per-image claim is *contradicted* when
+grade A runs of the same card, resolution and (stated) precision are further
+from it than ``config.run_contradiction_tolerance`` outside their range (the
+fact-check links them); and C-grade runs are checked like claims (needed
+TFLOPS against the upper-bound peak of the precision they state), as are A/B
+runs that turn out impossible (a corpus error worth showing).
 """
 
 from __future__ import annotations
