@@ -500,7 +500,13 @@ class Interval:
 def interval_for(support: str, held: list[HeldOut], config: AnalysisConfig) -> Interval:
     """Residual quantiles from held-out predictions with this support or weaker."""
     if support == "bound":
-        support = "segment"  # a cap is no better than borrowing from the segment
+        # One-sided: the reference setup is no faster than the faster setups that set the
+        # cap, and may be much slower (at least the no-evidence factor, as wide as the
+        # segment's errors otherwise say).
+        pooled = interval_for("segment", held, config)
+        return Interval(
+            0.0, max(pooled.hi, math.log(config.estimator_no_evidence_factor)), pooled.n, False
+        )
     tail = (1 - config.estimator_interval) / 2
     weaker = SUPPORT[SUPPORT.index(support) :]
     pool = [h.log_ratio for h in held if h.support in weaker]

@@ -188,3 +188,19 @@ def test_a_grade_a_run_contradicts_a_claim_and_is_linked(tree):
     assert fast.runs[0] == ("src 0", "https://example.org/src-0") and len(fast.runs) == 4
     assert close.flag.grade != "contradicted" and close.runs
     assert fp8.flag.grade != "contradicted" and not fp8.runs
+
+
+def test_a_faster_setup_caps_a_class_without_reference_runs(tree):
+    # Only a torch.compile + SGLang run on Hop1 (at 0.2 of peak): the data-centre class has
+    # no reference run, so HopNew would borrow the consumer pool (0.5) and come out 2.5x too
+    # fast; the faster setup caps it at 0.2 instead, and its interval never goes below it.
+    fast = reported_run(
+        "Hop1", round(seconds("Hop1", 0.2), 4), "sglang pr", toolchain="sglang", compile="yes"
+    )
+    consumer = [r for r in corpus() if not r["gpu"].startswith("Hop")]
+    a = analyse(tree(gpus=cards(), reported_runs=consumer + [fast]))
+    hop = estimate(a, "HopNew")
+    assert hop.efficiency == pytest.approx(0.2, rel=1e-3)
+    assert hop.low_s == pytest.approx(hop.seconds.value) and hop.high_s >= 2 * hop.seconds.value
+    assert "capped at the efficiency faster setups" in hop.seconds.source
+    assert "sglang + torch.compile" not in a.estimator.factors  # no reference run to compare
