@@ -91,6 +91,7 @@ def downloads(dataset: Dataset, results: list[GpuResult]) -> dict[str, str]:
         if not dataset.probes.empty
         else dataset.probes,
         "reported.csv": dataset.reported,
+        "reported_runs.csv": dataset.reported_runs,
         "gpus.csv": dataset.gpus,
     }
     return {name: neutralised_csv(frame) for name, frame in files.items()}

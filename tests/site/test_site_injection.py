@@ -181,7 +181,7 @@ def test_chart_json_carries_escaped_labels(hostile_site):
 def test_downloads_neutralise_formulas_and_keep_numbers(hostile_site):
     downloads = hostile_site.root / "downloads"
     names = {p.name for p in downloads.glob("*.csv")}
-    assert names == {"results.csv", "runs.csv", "probes.csv", "reported.csv", "gpus.csv"}
+    assert names == {"results.csv", "runs.csv", "probes.csv", "reported.csv", "reported_runs.csv", "gpus.csv"}
     seen_formula = 0
     for path in downloads.glob("*.csv"):
         rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
