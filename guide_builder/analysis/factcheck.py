@@ -378,22 +378,28 @@ def run_checks(dataset: Dataset, config: AnalysisConfig) -> list[FactCheck]:
             continue  # A/B rows are evidence (the estimator's), not claims to grade
         kind = work[2] if work else "seconds_per_image"
         value = work[1] if work else num(row["seconds_per_image"])
-        out.append(
-            FactCheck(
-                source=text(row["source"]),
-                source_url=text(row["source_url"]),
-                date=text(row["date"]),
-                gpu=gpu or text(row["gpu"]),
-                claim=kind,
-                value=value,
-                unit="s",
-                precision=text(row["precision"]),
-                note=text(row.get("note")),
-                flag=flag,
-                floor_s=floor_s,
-                kind="run",
-            )
+        check = FactCheck(
+            source=text(row["source"]),
+            source_url=text(row["source_url"]),
+            date=text(row["date"]),
+            gpu=gpu or text(row["gpu"]),
+            claim=kind,
+            value=value,
+            unit="s",
+            precision=text(row["precision"]),
+            note=text(row.get("note")),
+            flag=flag,
+            floor_s=floor_s,
+            kind="run",
         )
+        if row["grade"] == "C" and cat is not None and kind == "seconds_per_image":
+            # like any claim: held against grade A runs at the same resolution
+            size = resolution(text(row["resolution"]))
+            wl = dataset.workloads
+            same = wl.loc[(wl["width"] == size[0]) & (wl["height"] == size[1])] if size else wl[:0]
+            if not same.empty and row["time_covers"] == "pipeline":
+                check = against_runs(check, dataset, str(same.iloc[0]["workload"]), config)
+        out.append(check)
     return out
 
 
@@ -432,7 +438,7 @@ def against_runs(
         return check
     flops = Flops(dataset.workloads)
     mine = runs.loc[(runs["gpu_name"] == check.gpu) & (runs["grade"] == "A")]
-    if check.precision:
+    if check.precision and check.precision != "unknown":
         same = {"fp16_acc16": "fp16"}.get(check.precision, check.precision)
         mine = mine.loc[mine["precision"] == same]
     times, refs, setups = [], [], []

@@ -204,3 +204,13 @@ def test_a_faster_setup_caps_a_class_without_reference_runs(tree):
     assert hop.low_s == pytest.approx(hop.seconds.value) and hop.high_s >= 2 * hop.seconds.value
     assert "capped at the efficiency faster setups" in hop.seconds.source
     assert "sglang + torch.compile" not in a.estimator.factors  # no reference run to compare
+
+
+def test_a_c_grade_run_is_held_against_grade_a_runs_like_a_claim(tree):
+    ds = tree(
+        gpus=cards(),
+        reported_runs=corpus()
+        + [reported_run("Ada1", 4.0, "blog", grade="C", precision="unknown")],
+    )
+    (check,) = [fc for fc in analyse(ds).fact_checks if fc.kind == "run"]
+    assert check.flag.grade == "contradicted" and len(check.runs) == 4
