@@ -15,7 +15,14 @@ import math
 from guide_builder.analysis import stats
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.floors import FloorKey
-from guide_builder.analysis.model import SUPPORT, Fitted, Prediction, fit_dataset, segment_of
+from guide_builder.analysis.model import (
+    SUPPORT,
+    Fitted,
+    Prediction,
+    bf16_peak,
+    fit_dataset,
+    segment_of,
+)
 from guide_builder.analysis.results import Figure, Fit, Floor, GpuResult
 from guide_builder.analysis.rows import per_kcny, price_figure
 from guide_builder.dataset import Dataset
@@ -117,15 +124,17 @@ def estimates(
             moving, moving_words = transfer_s(
                 dataset, gpu["name"], variant, int(forwards_of[workload]), config
             )
-            compute = floor.floor_s / eff
+            # the model's peak (the floor's, unless the catalogue's bf16 figure is higher)
+            peak = bf16_peak(dataset, gpu["name"], config) or floor.peak_tflops_upper
+            compute = floor.tflop / (peak * eff)
             seconds = compute + moving
             low = compute * math.exp(interval.lo) + moving
             high = compute * math.exp(interval.hi) + moving
             model = msg(
                 "estimate.model_moving" if moving_words else "estimate.model",
-                floor_s=floor.floor_s,
+                floor_s=floor.tflop / peak,
                 tflop=floor.tflop,
-                peak=floor.peak_tflops_upper,
+                peak=peak,
                 clock_basis=floor.clock_basis,
                 efficiency=eff,
                 basis=basis(prediction, gpu["name"], segment, arch),

@@ -253,13 +253,25 @@ class Flops:
 
 
 def bf16_peak(dataset: Dataset, gpu: str, config: AnalysisConfig) -> float | None:
-    """The floor's upper-bound bf16 peak of a catalogued card (TFLOPS)."""
+    """The floor's upper-bound bf16 peak of a catalogued card (TFLOPS).
+
+    Never below the catalogue's own dense bf16 figure plus the clock margin: a chip whose
+    per-SM rate differs from its architecture's consumer parts (GA100 in the A100 does
+    twice GA10x's bf16 per SM) would otherwise get a peak far below its datasheet.
+    """
     row = dataset.gpus.loc[dataset.gpus["name"] == gpu]
     clock = max_clock(dataset, gpu, config)
-    if row.empty or clock is None:
+    if row.empty:
         return None
     row = row.iloc[0]
-    return computed_tflops(str(row["architecture"]), "bf16", float(row["sm_count"]), clock[0])
+    computed = (
+        computed_tflops(str(row["architecture"]), "bf16", float(row["sm_count"]), clock[0])
+        if clock
+        else None
+    )
+    listed = num(row.get("bf16_tflops"))
+    listed = listed * (1 + config.clock_margin) if listed else None
+    return max((p for p in (computed, listed) if p), default=None)
 
 
 def setup_of(row: pd.Series) -> str:

@@ -214,3 +214,12 @@ def test_a_c_grade_run_is_held_against_grade_a_runs_like_a_claim(tree):
     )
     (check,) = [fc for fc in analyse(ds).fact_checks if fc.kind == "run"]
     assert check.flag.grade == "contradicted" and len(check.runs) == 4
+
+
+def test_a_chip_faster_per_sm_than_its_architecture_keeps_its_datasheet_peak(tree):
+    # A GA100-like card: the Ampere per-SM rate gives 100 x 512 x 2500 = 128 TFLOPS, its
+    # datasheet says 312: the model's peak is the datasheet's plus the clock margin.
+    big = gpu("Big", "Ampere", boost=2000, bf16_tflops=312, bf16_tflops_basis="datasheet")
+    a = analyse(tree(gpus=[*cards(), big], reported_runs=corpus()))
+    (est,) = [r for r in a.results if r.gpu == "Big"]
+    assert est.seconds.value == pytest.approx(400 / (312 * 1.25 * est.efficiency), rel=1e-6)
