@@ -32,7 +32,7 @@ def test_results_csv_and_table_carry_the_interval(rendered):
     ada = next(r for r in rows if r["gpu"] == "AdaNew")
     low, mid, high = (float(ada[k]) for k in ("low_s", "median_s", "high_s"))
     assert low < mid < high
-    assert ada["source"].startswith("fitted to 18 reported runs of 7 cards: bf16 floor")
+    assert ada["source"].startswith("a model fitted to 18 reported runs of 7 cards: bf16 floor")
     table = out.languages["en"].pages["results.md"]
     assert f"{mid:.2f} s ({low:.2f}–{high:.2f})" in table
 
