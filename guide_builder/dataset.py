@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
+from guide_builder import reported_runs as _reported_runs
 from guide_builder.bilingual import bilingual_warnings, data_files
 from guide_builder.catalog import (
     COMPUTED_TOLERANCE,
@@ -34,6 +35,7 @@ from guide_builder.schema import (
     QUALITY,
     REFERENCE_FILES,
     REPORTED,
+    REPORTED_RUNS,
     RUNS,
     SCHEMA_VERSION,
     TELEMETRY,
@@ -75,6 +77,8 @@ class Dataset:
     warnings: list[str] = field(default_factory=list)
     # Sourced reference tables (catalog/storage_classes.csv, pcie_links.csv, hardware_refs.csv).
     references: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # reported/runs/*.csv (contract C3), with gpu_name resolved ("" when not catalogued)
+    reported_runs: pd.DataFrame = field(default_factory=lambda: _empty(REPORTED_RUNS))
 
     def reference(self, name: str) -> pd.DataFrame:
         """A reference table by name; empty (with its columns) when the file is absent."""
@@ -217,7 +221,9 @@ class _Loader:
         for frame in (runs, probes, telemetry):
             self._check_against_meta(frame, meta_by_file)
         needs_catalogue = bool(
-            ((runs["device"] == "cuda").any() if len(runs) else False) or layout.reported_files
+            ((runs["device"] == "cuda").any() if len(runs) else False)
+            or layout.reported_files
+            or layout.reported_run_files
         )
         if needs_catalogue and layout.catalog_dir is None:
             self.problem(
@@ -230,6 +236,13 @@ class _Loader:
             reported["gpu_name"] = self._resolve(reported, "gpu", resolver, cpu_ok=False)
         else:
             reported["gpu_name"] = ""
+        reported_runs = self.read(layout.reported_run_files, REPORTED_RUNS)
+        reported_runs["gpu_name"] = _reported_runs.check(
+            reported_runs,
+            resolver if layout.catalog_dir is not None else None,
+            self.problem,
+            self.warnings.append,
+        )
         self._check_run_status(runs)
         duplicates = 0
         runs, n = self._deduplicate(runs, RUNS.key)
@@ -258,6 +271,7 @@ class _Loader:
                 [d / "quality.csv" for d in layout.bench_dirs if (d / "quality.csv").is_file()],
                 QUALITY,
             ),
+            reported_runs=reported_runs.reset_index(drop=True),
             benches=benches,
             resolver=resolver,
             prices=prices,

@@ -15,6 +15,7 @@ class Layout:
     bench_dirs: list[Path] = field(default_factory=list)
     catalog_dir: Path | None = None
     reported_files: list[Path] = field(default_factory=list)
+    reported_run_files: list[Path] = field(default_factory=list)  # reported/runs/*.csv
     empty_paths: list[Path] = field(default_factory=list)  # paths where nothing was found
     missing_paths: list[Path] = field(default_factory=list)
     unreadable: list[tuple[Path, str]] = field(default_factory=list)  # (folder, why)
@@ -55,6 +56,7 @@ def discover(paths: list[Path], catalog: Path | None = None) -> Layout:
         if (path / "reported").is_dir():
             found = True
             layout.reported_files.extend(sorted((path / "reported").glob("*.csv")))
+            layout.reported_run_files.extend(sorted((path / "reported" / "runs").glob("*.csv")))
         if not found:
             layout.empty_paths.append(path)
     if layout.catalog_dir is None and DEFAULT_CATALOG.is_dir():

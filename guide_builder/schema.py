@@ -663,6 +663,77 @@ REFERENCE_FILES = (
     ("hardware_refs.csv", HARDWARE_REFS, "hardware_refs"),
 )
 
+# Reported runs (contract C3): someone else's timing of a workload, graded.
+RUN_PRECISIONS = (
+    "bf16", "fp16", "fp8", "int8", "gguf_q8_0", "gguf_q6_k", "gguf_q5_k_m", "gguf_q4_k_m",
+    "gguf_q4_0", "gguf_q3_k_m", "gguf_other", "int4", "nvfp4", "unknown",
+)  # fmt: skip
+TOOLCHAINS = (
+    "diffusers", "comfyui", "sglang", "vllm-omni", "stable-diffusion.cpp", "mflux",
+    "tensorrt", "forge", "lightx2v", "xdit", "other",
+)  # fmt: skip
+COMPILE = ("yes", "no", "unknown")
+OFFLOAD = ("none", "text_encoder", "model", "group", "sequential", "unknown")
+TIME_COVERS = ("pipeline", "denoise", "forward", "unknown")
+GRADES = ("A", "B", "C")
+
+REPORTED_RUNS = Table(
+    "reported_runs",
+    doc="Reported runs: third-party timings of a workload, one row per timed setup, graded.",
+    columns=(
+        Column("source", "text", "Title of the page, issue, PR or post.", required=True),
+        Column("source_url", "url", "Where the run is published.", required=True),
+        Column("date", "date", "When it was published (YYYY-MM-DD or YYYY-MM).", required=True),
+        Column(
+            "gpu",
+            "text",
+            "The card as named (catalogue name or alias; non-NVIDIA hardware as stated).",
+            required=True,
+        ),
+        Column("gpu_count", "int", "GPUs the run used.", required=True, positive=True),
+        Column("resolution", "text", "WIDTHxHEIGHT, e.g. 1024x1024.", required=True),
+        Column(
+            "dit_forwards",
+            "int",
+            "Transformer forwards in the timed run (diffusers num_inference_steps=9 -> 8).",
+            positive=True,
+        ),
+        Column("forwards_basis", "text", "How the forwards were counted, in words."),
+        Column(
+            "precision",
+            "enum",
+            "Precision of the transformer weights as run.",
+            required=True,
+            allowed=RUN_PRECISIONS,
+        ),
+        Column("toolchain", "enum", "What ran it.", required=True, allowed=TOOLCHAINS),
+        Column("compile", "enum", "torch.compile used.", required=True, allowed=COMPILE),
+        Column("offload", "enum", "Offload used.", required=True, allowed=OFFLOAD),
+        Column("attention", "text", "Attention backend (sdpa, flash-attn-3, sage, ...)."),
+        Column("settings", "text", "Other speed-relevant settings (cache tricks, LoRA, batch)."),
+        Column("seconds_per_image", "float", "Seconds per image as stated.", positive=True),
+        Column("seconds_per_forward", "float", "Seconds per forward as stated.", positive=True),
+        Column(
+            "time_covers",
+            "enum",
+            "What the time covers.",
+            required=True,
+            allowed=TIME_COVERS,
+        ),
+        Column("peak_vram_gib", "float", "Peak VRAM as stated (GiB).", positive=True),
+        Column(
+            "grade",
+            "enum",
+            "A, B or C (see measurements/README.md).",
+            required=True,
+            allowed=GRADES,
+        ),
+        Column("quote", "text", "Short verbatim excerpt containing the number.", required=True),
+        Column("note", "text", "Context (English)."),
+        Column("note_zh", "text", "Context (Chinese)."),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     "runs": RUNS,
     "probes": PROBES_TABLE,
@@ -678,6 +749,7 @@ TABLES: dict[str, Table] = {
     "hardware_refs": HARDWARE_REFS,
     "variant_memory": VARIANT_MEMORY,
     "quality": QUALITY,
+    "reported_runs": REPORTED_RUNS,
 }
 
 # Columns a CSV of each kind must at least have; others may be added in later

@@ -31,7 +31,8 @@ def run(paths: list[Path], catalog: Path | None, max_file_mib: float, echo=click
     echo(
         f"valid: {len(dataset.benches)} bench(es), {len(dataset.runs)} run rows, "
         f"{len(dataset.probes)} probe rows, {len(dataset.telemetry)} telemetry rows, "
-        f"{len(dataset.gpus)} catalogue GPUs, {len(dataset.reported)} reported claims"
+        f"{len(dataset.gpus)} catalogue GPUs, {len(dataset.reported)} reported claims, "
+        f"{len(dataset.reported_runs)} reported runs"
         + (
             f"; {dataset.duplicates_dropped} duplicated rows merged"
             if dataset.duplicates_dropped

@@ -48,6 +48,7 @@ LOCATIONS = {
     "pcie_links": "catalog/pcie_links.csv",
     "hardware_refs": "catalog/hardware_refs.csv",
     "quality": "benches/<bench-id>/quality.csv",
+    "reported_runs": "reported/runs/*.csv",
 }
 
 # Unit suffixes of column names (longest first), as schema.py defines them.

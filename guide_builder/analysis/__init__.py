@@ -13,6 +13,7 @@ from guide_builder.analysis.estimates import estimates
 from guide_builder.analysis.factcheck import fact_checks
 from guide_builder.analysis.fit import fits
 from guide_builder.analysis.measured import measured_results
+from guide_builder.analysis.model import fit_dataset
 from guide_builder.analysis.pcie import pcie, pcie_estimates, reference_sources
 from guide_builder.analysis.pitfalls import pitfalls
 from guide_builder.analysis.power import psu_advice
@@ -35,7 +36,10 @@ def analyse(dataset: Dataset, config: AnalysisConfig | None = None) -> Analysis:
     floor_index = _floors.index(floor_list)
     measured = measured_results(dataset, floor_index, config)
     fit_list = fits(dataset, workloads, config)
-    results = measured + estimates(dataset, measured, floor_index, workloads, fit_list, config)
+    fitted = fit_dataset(dataset, measured, config)
+    results = measured + estimates(
+        dataset, measured, floor_index, workloads, fit_list, config, fitted
+    )
     checks = fact_checks(dataset, floor_index, measured, fit_list, config)
     psu = psu_advice(dataset, measured, config)
     pool, excluded = candidates(dataset, results, fit_list, config, psu)
@@ -61,4 +65,5 @@ def analyse(dataset: Dataset, config: AnalysisConfig | None = None) -> Analysis:
         cooling_estimates=cooling_estimates(dataset, config, results),
         pcie_estimates=pcie_estimates(dataset, config),
         hardware_refs=reference_sources(dataset),
+        estimator=fitted,
     )

@@ -269,6 +269,47 @@ class AnalysisConfig(BaseModel):
         1.0, gt=0, description="A disk read below this (GB/s) makes first model loads slow."
     )
 
+    # The estimator (analysis/model.py).
+    estimator_shrinkage: float = Field(
+        2.0,
+        ge=0,
+        description="Partial pooling: a card, class or segment with observations of total "
+        "weight W gets (W x its mean + k x its parent's) / (W + k) in log efficiency; this is k.",
+    )
+    estimator_measured_weight: float = Field(
+        2.0, gt=0, description="Weight of a measured result in the fit (a grade A run weighs 1)."
+    )
+    estimator_grade_b_weight: float = Field(
+        0.5, gt=0, le=1, description="Weight of a grade B reported run (grade C never counts)."
+    )
+    estimator_interval: float = Field(
+        0.8,
+        gt=0,
+        lt=1,
+        description="Coverage of an estimate's interval (0.8: 10th-90th percentile).",
+    )
+    estimator_min_residuals: int = Field(
+        5,
+        ge=2,
+        description="Fewest held-out residuals at an estimate's support level for its interval; "
+        "with fewer, all residuals are used, widened.",
+    )
+    estimator_sparse_widening: float = Field(
+        2.0, ge=1, description="Widening (in log time) of an interval made from too few residuals."
+    )
+    estimator_no_evidence_factor: float = Field(
+        2.0,
+        gt=1,
+        description="An interval made from too few residuals spans at least seconds / f to "
+        "seconds x f.",
+    )
+    run_contradiction_tolerance: float = Field(
+        0.25,
+        ge=0,
+        description="A claim contradicts grade A reported runs of the same card and setup when "
+        "it is further than this fraction outside their range.",
+    )
+
     def component_sizes(self) -> dict[str, float]:
         """bf16 weights of each pipeline component (GiB), by the names fit_variants uses."""
         return {

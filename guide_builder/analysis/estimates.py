@@ -1,56 +1,63 @@
-"""Estimates for GPUs without measurements: bf16 floor / calibrated efficiency.
+"""Estimates for GPUs without measurements: bf16 floor / fitted efficiency, with an interval.
 
-The efficiency (floor / measured median, bf16 results only) is taken from
-measured cards of the same architecture when there are any, else from all
-measured cards, else ``config.default_efficiency``; the median of the cards'
-best efficiencies, so one card measured many times does not dominate. A card
-that needs a variant to fit also pays for the weights that variant moves over
-PCIe per image (``config.variant_transfers``) at its measured host-to-device
-bandwidth, else ``config.offload_gb_s``.
+The efficiency comes from `model` (per card class, partially pooled, fitted to
+measured results and A/B reported runs of the reference setup); the interval
+from its leave-one-source-out residuals at the estimate's level of support. A
+card that needs a variant to fit also pays for the weights that variant moves
+over PCIe per image (``config.variant_transfers``) at its measured
+host-to-device bandwidth, else ``config.offload_gb_s``.
 """
 
 from __future__ import annotations
 
+import math
+
 from guide_builder.analysis import stats
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.floors import FloorKey
+from guide_builder.analysis.model import (
+    SUPPORT,
+    Fitted,
+    Prediction,
+    bf16_peak,
+    fit_dataset,
+    segment_of,
+)
 from guide_builder.analysis.results import Figure, Fit, Floor, GpuResult
 from guide_builder.analysis.rows import per_kcny, price_figure
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, msg
 
 
-def card_efficiencies(measured: list[GpuResult], workload: str | None) -> dict[str, float]:
-    """Each measured card's best bf16 efficiency on the workload (None: on any workload)."""
-    best: dict[str, float] = {}
-    for r in measured:
-        if workload in (None, r.workload) and r.precision == "bf16" and r.efficiency is not None:
-            best[r.gpu] = max(best.get(r.gpu, 0.0), r.efficiency)
-    return best
+def fitted_to(fitted: Fitted) -> Message:
+    """What the model was fitted to, in words: "fitted to 23 reported runs of 14 cards"."""
+    ref = fitted.reference()
+    reported = sum(o.rows for o in ref if o.kind == "reported")
+    measured = sum(1 for o in ref if o.kind == "measured")
+    cards = len({o.gpu for o in ref})
+    if not ref:
+        return msg("estimator.fitted_none")
+    key = "estimator.fitted_measured" if measured else "estimator.fitted"
+    return msg(key, reported=reported, measured=measured, cards=cards)
 
 
-def calibrate(
-    dataset: Dataset,
-    measured: list[GpuResult],
-    workload: str,
-    architecture: str,
-    config: AnalysisConfig,
-) -> tuple[float, Message]:
-    """The efficiency to assume for an unmeasured card of ``architecture``, and its basis in words.
+def basis(p: Prediction, gpu: str, segment: str, architecture: str) -> Message:
+    """Where a card's efficiency comes from: its own runs, its class, its segment, the pool."""
+    cls = f"{segment} {architecture}"
+    n = p.level.n if p.level else 0
+    key = {s: f"estimator.support_{s}" for s in SUPPORT}[p.support]
+    words = {"gpu": gpu, "cls": cls, "segment": segment, "n": n}
+    return Message(key, {k: v for k, v in words.items() if k in _SUPPORT_PARAMS[p.support]})
 
-    Same architecture on this workload, else all cards on this workload, else the same
-    two on any workload, else the configured default.
-    """
-    arch_of = dict(zip(dataset.gpus["name"], dataset.gpus["architecture"], strict=True))
-    for scope_workload, where in ((workload, ""), (None, "_other")):
-        per_card = card_efficiencies(measured, scope_workload)
-        same = {g: e for g, e in per_card.items() if arch_of.get(g) == architecture}
-        for pool, scope in ((same, "estimate.basis_arch"), (per_card, "estimate.basis_all")):
-            if pool:
-                names = ", ".join(sorted(pool))
-                basis = msg(scope + where, arch=architecture, names=names)
-                return stats.median(pool.values()), basis
-    return config.default_efficiency, msg("estimate.basis_default")
+
+_SUPPORT_PARAMS = {
+    "card": ("gpu", "n", "cls"),
+    "class": ("cls", "n", "gpu"),
+    "bound": ("cls", "n"),
+    "segment": ("cls", "segment", "n"),
+    "pooled": ("segment", "n"),
+    "default": (),
+}
 
 
 def transfer_s(
@@ -91,8 +98,11 @@ def estimates(
     workloads: list[str],
     fits: list[Fit],
     config: AnalysisConfig,
+    fitted: Fitted | None = None,
 ) -> list[GpuResult]:
     """One `estimated` row per catalogued GPU x workload without a measured time."""
+    fitted = fitted or fit_dataset(dataset, measured, config)
+    fitted_words = fitted_to(fitted)
     have = {(r.gpu, r.workload) for r in measured}
     fit_of = {(f.gpu, f.workload): f for f in fits}
     forwards_of = dict(
@@ -100,11 +110,14 @@ def estimates(
     )
     out: list[GpuResult] = []
     for _, gpu in dataset.gpus.iterrows():
+        segment, arch = segment_of(gpu), str(gpu["architecture"])
+        prediction = fitted.model.predict(gpu["name"], segment, arch)
+        eff = math.exp(prediction.log_eff)
+        interval = fitted.intervals[prediction.support]
         for workload in workloads:
             floor = floor_index.get((gpu["name"], workload, "bf16"))
             if (gpu["name"], workload) in have or floor is None:
                 continue  # measured already, or no bf16 floor (no FLOP count / no bf16)
-            eff, basis = calibrate(dataset, measured, workload, str(gpu["architecture"]), config)
             fit = fit_of.get((gpu["name"], workload))
             if fit and fit.verdict == "cannot_run":
                 continue  # a time for a card that cannot hold the workload would mislead
@@ -112,16 +125,30 @@ def estimates(
             moving, moving_words = transfer_s(
                 dataset, gpu["name"], variant, int(forwards_of[workload]), config
             )
-            seconds = floor.floor_s / eff + moving
+            # the model's peak (the floor's, unless the catalogue's bf16 figure is higher)
+            peak = bf16_peak(dataset, gpu["name"], config) or floor.peak_tflops_upper
+            compute = floor.tflop / (peak * eff)
+            seconds = compute + moving
+            low = compute * math.exp(interval.lo) + moving
+            high = compute * math.exp(interval.hi) + moving
             model = msg(
                 "estimate.model_moving" if moving_words else "estimate.model",
-                floor_s=floor.floor_s,
+                floor_s=floor.tflop / peak,
                 tflop=floor.tflop,
-                peak=floor.peak_tflops_upper,
+                peak=peak,
                 clock_basis=floor.clock_basis,
                 efficiency=eff,
-                basis=basis,
+                basis=basis(prediction, gpu["name"], segment, arch),
                 **({"moving": moving_words} if moving_words else {}),
+            )
+            source = msg(
+                "estimator.source_wide" if interval.widened else "estimator.source",
+                fitted=fitted_words,
+                model=model,
+                pct=config.estimator_interval * 100,
+                low=low,
+                high=high,
+                **({"n": interval.n} if interval.widened else {}),
             )
             price = price_figure(dataset, gpu["name"], config)
             out.append(
@@ -129,7 +156,7 @@ def estimates(
                     gpu=gpu["name"],
                     workload=workload,
                     variant=variant,
-                    seconds=Figure(seconds, "s", "estimated", model),
+                    seconds=Figure(seconds, "s", "estimated", source, low=low, high=high),
                     p90_s=None,
                     iqr_s=None,
                     n=0,

@@ -7,21 +7,32 @@ card's upper-bound peak; with no stated precision, of the fastest 16- or
 architecture reached; with no such run the claim is *unverified*, and says so),
 *contradicts_spec* (bandwidth, VRAM, bf16 support against the catalogue),
 otherwise *plausible* or *consistent*.
+
+Reported runs take part twice: a seconds-per-image claim is *contradicted* when
+grade A runs of the same card, resolution and (stated) precision are further
+from it than ``config.run_contradiction_tolerance`` outside their range (the
+fact-check links them); and C-grade runs are checked like claims (needed
+TFLOPS against the upper-bound peak of the precision they state), as are A/B
+runs that turn out impossible (a corpus error worth showing).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pandas as pd
 
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.factcheck_parts import check_parts, handles
-from guide_builder.analysis.floors import PRECISION_ORDER, RATE_OF, FloorKey
+from guide_builder.analysis.floors import PRECISION_ORDER, RATE_OF, FloorKey, max_clock
+from guide_builder.analysis.model import Flops
 from guide_builder.analysis.pricing import PriceFigure, price_for
 from guide_builder.analysis.results import FactCheck, Fit, Flag, Floor, GpuResult
 from guide_builder.analysis.rows import catalogue_row, num, text
-from guide_builder.catalog import PER_SM_RATES
+from guide_builder.catalog import PER_SM_RATES, computed_tflops
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, join, msg, word
+from guide_builder.reported_runs import resolution
 
 
 def claim_workload(dataset: Dataset, row: pd.Series, config: AnalysisConfig) -> str | None:
@@ -263,20 +274,203 @@ def fact_checks(
         else:
             flag = _other(row, gpu, arch_of[gpu], value, workload, fits, measured, config)
             flag = _with_catalogue(flag, row["claim"], cat, price_for(dataset, gpu, config))
-        out.append(
-            FactCheck(
-                source=text(row["source"]),
-                source_url=text(row.get("source_url")),
-                date=text(row.get("date")),
-                gpu=gpu,
-                claim=text(row["claim"]),
-                value=value,
-                unit=text(row.get("unit")),
-                precision=stated,
-                note=text(row.get("note")),
-                flag=flag,
-                floor_s=floor_s,
-                note_zh=text(row.get("note_zh")),
-            )
+        check = FactCheck(
+            source=text(row["source"]),
+            source_url=text(row.get("source_url")),
+            date=text(row.get("date")),
+            gpu=gpu,
+            claim=text(row["claim"]),
+            value=value,
+            unit=text(row.get("unit")),
+            precision=stated,
+            note=text(row.get("note")),
+            flag=flag,
+            floor_s=floor_s,
+            note_zh=text(row.get("note_zh")),
         )
-    return out + check_parts(dataset, config, fits)
+        out.append(against_runs(check, dataset, workload, config) if cat is not None else check)
+    return out + check_parts(dataset, config, fits) + run_checks(dataset, config)
+
+
+# --- reported runs --------------------------------------------------------------------
+
+# The tensor rate a run's stated weights may have run at, read generously (the fastest
+# the setup could use): fp16 may accumulate in fp16 (ComfyUI's --fast), GGUF weights are
+# dequantised to 16-bit, fp8/int8 run at the fp8 rate where the card has one.
+_RUN_RATES = {
+    "bf16": ("bf16",),
+    "fp16": ("fp16_acc16",),
+    "fp8": ("fp8", "fp16_acc16"),
+    "int8": ("fp8", "fp16_acc16"),
+    "int4": ("int4",),
+    "nvfp4": ("int4",),
+}
+
+
+def _run_rate(precision: str, arch: str) -> str | None:
+    rates = PER_SM_RATES.get(arch, {})
+    wanted = _RUN_RATES.get(precision)
+    if wanted is None:  # gguf_*: dequantised to 16-bit; unknown: the fastest 16/8-bit rate
+        wanted = ("fp16_acc16",) if precision.startswith("gguf") else ("fp8", "fp16_acc16")
+    return next((r for r in wanted if r in rates), None)
+
+
+def _run_work(row: pd.Series, flops: Flops) -> tuple[float, float, str] | None:
+    """(TFLOP the stated time covers, seconds, claim kind); the least work when unsure."""
+    size = resolution(text(row["resolution"]))
+    work = flops.at(*size) if size else None
+    if work is None:
+        return None
+    per_forward, te, vae = work
+    spf, spi = num(row["seconds_per_forward"]), num(row["seconds_per_image"])
+    if spf is not None:
+        return per_forward, spf, "seconds_per_forward"
+    forwards = row["dit_forwards"]
+    if pd.isna(forwards):
+        forwards = 1  # unknown: at least one forward (generous: the least work)
+    extra = te + vae if row["time_covers"] == "pipeline" else 0.0
+    return per_forward * int(forwards) + extra, spi, "seconds_per_image"
+
+
+def run_checks(dataset: Dataset, config: AnalysisConfig) -> list[FactCheck]:
+    """Reported runs checked like claims: every C row, and A/B rows only when impossible."""
+    runs = dataset.reported_runs
+    if runs.empty:
+        return []
+    flops = Flops(dataset.workloads)
+    out = []
+    for _, row in runs.iterrows():
+        gpu = text(row.get("gpu_name"))
+        cat = catalogue_row(dataset, gpu) if gpu else None
+        work = _run_work(row, flops)
+        floor_s = None
+        if cat is None:
+            if row["grade"] != "C":
+                continue  # shown on no card page: not catalogued (validation said so)
+            flag = Flag("unverified", msg("check.not_catalogued", gpu=text(row["gpu"])))
+        elif work is None:
+            flag = Flag("unverified", msg("estimator.run_unchecked"))
+        else:
+            tflop, seconds, _ = work
+            arch = str(cat["architecture"])
+            rate = _run_rate(text(row["precision"]), arch)
+            clock = max_clock(dataset, gpu, config)
+            peak = (
+                computed_tflops(arch, rate, float(cat["sm_count"]), clock[0])
+                if rate and clock
+                else None
+            )
+            if not peak:
+                flag = Flag("unverified", msg("estimator.run_unchecked"))
+            else:
+                needed = tflop / seconds
+                floor_s = tflop / peak
+                words = dict(
+                    seconds=seconds, tflop=tflop, needed=needed, gpu=gpu, precision=rate, peak=peak
+                )
+                if needed > peak:
+                    flag = Flag(
+                        "impossible", msg("estimator.run_impossible", **words), rate, needed
+                    )
+                else:
+                    flag = Flag(
+                        "plausible",
+                        msg("estimator.run_possible", fraction=needed / peak, **words),
+                        rate,
+                        needed,
+                    )
+        if row["grade"] != "C" and flag.grade != "impossible":
+            continue  # A/B rows are evidence (the estimator's), not claims to grade
+        kind = work[2] if work else "seconds_per_image"
+        value = work[1] if work else num(row["seconds_per_image"])
+        check = FactCheck(
+            source=text(row["source"]),
+            source_url=text(row["source_url"]),
+            date=text(row["date"]),
+            gpu=gpu or text(row["gpu"]),
+            claim=kind,
+            value=value,
+            unit="s",
+            precision=text(row["precision"]),
+            note=text(row.get("note")),
+            flag=flag,
+            floor_s=floor_s,
+            kind="run",
+            note_zh=text(row.get("note_zh")),
+        )
+        if row["grade"] == "C" and cat is not None and kind == "seconds_per_image":
+            # like any claim: held against grade A runs at the same resolution
+            size = resolution(text(row["resolution"]))
+            wl = dataset.workloads
+            same = wl.loc[(wl["width"] == size[0]) & (wl["height"] == size[1])] if size else wl[:0]
+            if not same.empty and row["time_covers"] == "pipeline":
+                check = against_runs(check, dataset, str(same.iloc[0]["workload"]), config)
+        out.append(check)
+    return out
+
+
+def _per_image(row: pd.Series, workload: pd.Series, flops: Flops) -> float | None:
+    """A run's time scaled to one image of ``workload`` by FLOPs (None when unclear)."""
+    size = resolution(text(row["resolution"]))
+    if size != (int(workload["width"]), int(workload["height"])):
+        return None
+    work = flops.at(*size)
+    if work is None:
+        return None
+    per_forward, te, vae = work
+    total = per_forward * int(workload["transformer_forwards"]) + te + vae
+    spf, spi = num(row["seconds_per_forward"]), num(row["seconds_per_image"])
+    forwards = row["dit_forwards"]
+    if spf is not None:
+        return spf * total / per_forward
+    if spi is None or pd.isna(forwards):
+        return None
+    if row["time_covers"] == "pipeline":
+        return spi * total / (per_forward * int(forwards) + te + vae)
+    if row["time_covers"] in ("denoise", "forward"):
+        return spi / int(forwards) * total / per_forward
+    return None
+
+
+def against_runs(
+    check: FactCheck, dataset: Dataset, workload: str | None, config: AnalysisConfig
+) -> FactCheck:
+    """A seconds-per-image claim held against grade A reported runs of the same card and setup."""
+    runs = dataset.reported_runs
+    if runs.empty or check.claim != "seconds_per_image" or not check.value or workload is None:
+        return check
+    wl = dataset.workloads.loc[dataset.workloads["workload"] == workload]
+    if wl.empty:
+        return check
+    flops = Flops(dataset.workloads)
+    mine = runs.loc[(runs["gpu_name"] == check.gpu) & (runs["grade"] == "A")]
+    if check.precision and check.precision != "unknown":
+        same = {"fp16_acc16": "fp16"}.get(check.precision, check.precision)
+        mine = mine.loc[mine["precision"] == same]
+    times, refs, setups = [], [], []
+    for _, row in mine.iterrows():
+        t = _per_image(row, wl.iloc[0], flops)
+        if t is None:
+            continue
+        times.append(t)
+        refs.append((text(row["source"]), text(row["source_url"])))
+        setups.append(
+            f"{row['toolchain']} {row['precision']}"
+            + (" compile" if row["compile"] == "yes" else "")
+        )
+    if not times:
+        return check
+    lo, hi, tol = min(times), max(times), config.run_contradiction_tolerance
+    size = f"{int(wl.iloc[0]['width'])}x{int(wl.iloc[0]['height'])}"
+    words = dict(gpu=check.gpu, resolution=size, lo=lo, hi=hi, tol=tol)
+    outside = check.value < lo * (1 - tol) or check.value > hi * (1 + tol)
+    extra = (
+        msg("estimator.contradicted", settings=", ".join(sorted(set(setups))), **words)
+        if outside
+        else msg("estimator.agrees", **words)
+    )
+    grade = "contradicted" if outside and check.flag.grade != "impossible" else check.flag.grade
+    flag = Flag(
+        grade, join(check.flag.reason, extra), check.flag.needed_precision, check.flag.needed_tflops
+    )
+    return replace(check, flag=flag, runs=tuple(dict.fromkeys(refs)))

@@ -29,6 +29,9 @@ class Figure:
     source: str | Message  # bench id(s) or a claim's source (str), or the estimate model
     detail: str | Message = ""  # e.g. "median of 12, IQR 0.03 s"
     source_url: str = ""
+    # An estimate's interval (from leave-one-source-out residuals); None elsewhere.
+    low: float | None = None
+    high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,13 @@ class Flag:
     """A fact-check verdict on one figure or claim."""
 
     grade: Literal[
-        "impossible", "implausible", "contradicts_spec", "unverified", "plausible", "consistent"
+        "impossible",
+        "implausible",
+        "contradicts_spec",
+        "contradicted",  # by first-hand (grade A) reported runs of the same card and setup
+        "unverified",
+        "plausible",
+        "consistent",
     ]
     reason: Message  # in words, with the numbers
     needed_precision: str = ""  # the slowest precision fast enough for the claim, "" when none
@@ -109,6 +118,15 @@ class GpuResult:
     flags: tuple[Flag, ...] = ()
     precision: str = "bf16"  # the run's dtype (or the floor's precision for an estimate)
 
+    @property
+    def low_s(self) -> float | None:
+        """Lower end of an estimate's interval (None for measured rows)."""
+        return self.seconds.low
+
+    @property
+    def high_s(self) -> float | None:
+        return self.seconds.high
+
 
 @dataclass(frozen=True)
 class FactCheck:
@@ -126,6 +144,9 @@ class FactCheck:
     flag: Flag
     floor_s: float | None = None
     note_zh: str = ""
+    # (source, url) of the grade A reported runs a claim was compared with
+    runs: tuple[tuple[str, str], ...] = ()
+    kind: Literal["claim", "run"] = "claim"  # a reported claim, or a reported run checked alike
 
 
 @dataclass(frozen=True)
@@ -257,3 +278,5 @@ class Analysis:
     cooling_estimates: list[Any] = field(default_factory=list)
     pcie_estimates: list[Any] = field(default_factory=list)
     hardware_refs: list[dict[str, Any]] = field(default_factory=list)  # sources shown on pages
+    # The estimator's fit (analysis/model.py `Fitted`): parameters, rows used, cross-validation.
+    estimator: Any = None

@@ -58,6 +58,8 @@ def results_frame(results: list[GpuResult]) -> pd.DataFrame:
             "evidence": r.seconds.evidence,
             "source": str(r.seconds.source),  # English: the downloads are shared by both languages
             "median_s": r.seconds.value,
+            "low_s": r.low_s,  # an estimate's interval (leave-one-source-out); empty if measured
+            "high_s": r.high_s,
             "p90_s": r.p90_s,
             "iqr_s": r.iqr_s,
             "n": r.n,
@@ -73,7 +75,7 @@ def results_frame(results: list[GpuResult]) -> pd.DataFrame:
         }
         rows.append(flat)
     frame = pd.DataFrame(rows)
-    for column in ("median_s", "p90_s", "iqr_s", "peak_vram_gib", "energy_j", "power_max_w",
+    for column in ("median_s", "low_s", "high_s", "p90_s", "iqr_s", "peak_vram_gib", "energy_j", "power_max_w",
                    "efficiency", "price_cny", "images_per_hour_per_kcny", "memory_cap_gib"):  # fmt: skip
         if column in frame:
             frame[column] = pd.to_numeric(frame[column], errors="coerce")
@@ -131,6 +133,7 @@ def downloads(
         if not dataset.probes.empty
         else dataset.probes,
         "reported.csv": dataset.reported,
+        "reported_runs.csv": dataset.reported_runs,
         "gpus.csv": dataset.gpus,
         "prices.csv": prices_frame(dataset),
         "tiers.csv": tiers_frame(analysis),

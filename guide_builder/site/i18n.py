@@ -82,7 +82,11 @@ class Catalogue:
             return "—"
         if fig.unit == "cny":
             return self.cny(fig.value)
-        return self.quantity(fig.value, fig.unit, digits)
+        text = self.quantity(fig.value, fig.unit, digits)
+        if fig.value is not None and fig.low is not None and fig.high is not None:
+            # an estimate's interval: "4.6 s (3.9–5.5)"
+            text += f" ({self.number(fig.low, digits)}–{self.number(fig.high, digits)})"
+        return text
 
     def evidence(self, fig: Figure | None) -> str:
         """The evidence level in words: measured, measured (synthetic weights), reported by, estimated from."""

@@ -56,6 +56,7 @@ class GpuView:
     telemetry: dict[str, dict[str, tuple[list, list]]] = field(
         default_factory=dict
     )  # bench -> column -> (t, v)
+    reported_runs: list[dict[str, Any]] = field(default_factory=list)  # reported/runs rows
 
     @property
     def src(self) -> str:
@@ -75,6 +76,7 @@ class SiteView:
     workloads: list[dict[str, Any]]
     benches: list[dict[str, Any]]
     excluded_benches: list[str]
+    other_runs: list[dict[str, Any]] = field(default_factory=list)  # reported runs, no GPU page
 
 
 def _excluded_benches(dataset: Dataset) -> set[str]:
@@ -179,6 +181,13 @@ def build_view(dataset: Dataset, analysis: Analysis) -> SiteView:
         v = view(advice.gpu)
         if v is not None:
             v.psu = advice
+    other_runs = []
+    for run in getattr(dataset, "reported_runs", pd.DataFrame()).to_dict("records"):
+        row = {k: clean(v) for k, v in run.items()}
+        if run.get("gpu_name") in gpus:
+            gpus[run["gpu_name"]].reported_runs.append(row)
+        else:
+            other_runs.append(row)
     for name, frames in _telemetry_by_gpu(dataset, excluded).items():
         if name in gpus:
             gpus[name].telemetry = {bench: charts.curves(frame) for bench, frame in frames.items()}
@@ -220,4 +229,5 @@ def build_view(dataset: Dataset, analysis: Analysis) -> SiteView:
         workloads=workloads,
         benches=benches,
         excluded_benches=sorted(excluded),
+        other_runs=other_runs,
     )

@@ -18,6 +18,7 @@ from guide_builder.schema import (
     PRICES,
     PROBES_TABLE,
     REPORTED,
+    REPORTED_RUNS,
     RUNS,
     TELEMETRY,
     WORKLOADS,
@@ -167,6 +168,32 @@ def claim(
     return row
 
 
+def reported_run(
+    gpu_name: str, seconds_per_image: float | None, source: str = "issue 1", **kw
+) -> dict:
+    """A reference-setup reported run (diffusers, bf16, 8 forwards, whole pipeline)."""
+    row = {
+        "source": source,
+        "source_url": f"https://example.org/{source.replace(' ', '-')}",
+        "date": "2026-01-10",
+        "gpu": gpu_name,
+        "gpu_count": 1,
+        "resolution": "1024x1024",
+        "dit_forwards": 8,
+        "forwards_basis": "num_inference_steps=9 in diffusers",
+        "precision": "bf16",
+        "toolchain": "diffusers",
+        "compile": "no",
+        "offload": "none",
+        "seconds_per_image": seconds_per_image,
+        "time_covers": "pipeline",
+        "grade": "A",
+        "quote": f"{seconds_per_image} s",
+    }
+    row.update(kw)
+    return row
+
+
 def build(
     root: Path,
     gpus: list[dict],
@@ -178,6 +205,7 @@ def build(
     prices: list[dict] | None = None,
     fx: list[dict] = (),
     parts: list[dict] = (),
+    reported_runs: list[dict] = (),
 ) -> Dataset:
     """Write a measurements tree (one bench per bench_id, one GPU each) and load it.
 
@@ -226,6 +254,9 @@ def build(
     if reported:
         (root / "reported").mkdir()
         (root / "reported" / "claims.csv").write_text(csv_text(REPORTED, reported))
+    if reported_runs:
+        (root / "reported" / "runs").mkdir(parents=True)
+        (root / "reported" / "runs" / "runs.csv").write_text(csv_text(REPORTED_RUNS, reported_runs))
     return load_dataset(root)
 
 

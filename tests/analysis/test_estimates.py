@@ -14,10 +14,10 @@ def by_gpu(analysis, name):
     return [r for r in analysis.results if r.gpu == name]
 
 
-def test_same_architecture_calibration(tree):
-    # Measured Ada card: floor 3.125 s, median 6.25 s -> efficiency 0.5.
-    # Unmeasured Ada card with 200 SMs: floor 400 / 256 = 1.5625 s -> 3.125 s.
-    # Measured Ampere card at efficiency 0.25 must not count for the Ada estimate.
+def test_measured_class_calibrates_and_is_pooled(tree):
+    # Measured Ada card at efficiency 0.5, measured Ampere card at 0.25 (weight 2 each).
+    # With shrinkage off, the unmeasured Ada card gets its class's 0.5 exactly and the
+    # Ampere card 0.25: the classes are told apart, never averaged.
     amp_floor = 400 / peak(512, 100, 2500)
     ds = tree(
         gpus=[
@@ -29,26 +29,31 @@ def test_same_architecture_calibration(tree):
         runs=timed("b1", "Ada1", [400 / 128 / 0.5] * 3)
         + timed("b2", "Amp1", [amp_floor / 0.25] * 3),
     )
-    a = analyse(ds)
+    a = analyse(ds, AnalysisConfig(estimator_shrinkage=0))
     (est,) = by_gpu(a, "Ada2")
     assert est.seconds.evidence == "estimated" and est.n == 0
     assert est.efficiency == pytest.approx(0.5)
     assert est.seconds.value == pytest.approx(400 / 256 / 0.5)
-    assert "measured Ada cards (Ada1)" in est.seconds.source
+    assert "the consumer Ada class (1 observations; none of Ada2)" in est.seconds.source
+    assert "fitted to 2 measured results and 0 reported runs of 2 cards" in est.seconds.source
     assert "bf16 floor" in est.seconds.source
     (amp2,) = by_gpu(a, "Amp2")
     assert amp2.efficiency == pytest.approx(0.25)
+    # With the default shrinkage the one-card class is pulled toward the pool (geometric
+    # mean 0.354), but stays on its own side of it.
+    shrunk = by_gpu(analyse(ds), "Ada2")[0].efficiency
+    assert 0.354 < shrunk < 0.5
 
 
-def test_other_architecture_falls_back_to_all_measured(tree):
+def test_other_architecture_falls_back_to_its_segment(tree):
     ds = tree(
         gpus=[gpu("Ada1"), gpu("Ada2"), gpu("BW", "Blackwell")],
         runs=timed("b1", "Ada1", [400 / 128 / 0.4] * 3)
         + timed("b2", "Ada2", [400 / 128 / 0.6] * 3),
     )
     (bw,) = by_gpu(analyse(ds), "BW")
-    assert bw.efficiency == pytest.approx(0.5)  # median of 0.4 and 0.6
-    assert "all measured cards" in bw.seconds.source
+    assert bw.efficiency == pytest.approx((0.4 * 0.6) ** 0.5)  # geometric mean, log space
+    assert "no consumer Blackwell runs: the consumer segment (2 observations)" in bw.seconds.source
 
 
 def test_no_measured_rows_everything_estimated(tree):
@@ -67,7 +72,10 @@ def test_no_measured_rows_everything_estimated(tree):
     assert all(r.seconds.evidence == "estimated" for r in a.results)
     (ra,) = by_gpu(a, "A")
     assert ra.seconds.value == pytest.approx(400 / 128 / 0.4)
-    assert "configured default" in ra.seconds.source
+    assert "no runs at all: the configured default" in ra.seconds.source
+    # no evidence at all: the interval says so by being wide (at least x/2 to x2)
+    assert ra.low_s <= ra.seconds.value / 2 and ra.high_s >= ra.seconds.value * 2
+    assert "wide" in ra.seconds.source
     assert a.fact_checks[0].flag.grade == "impossible"
     assert a.cooling == [] and a.pcie == []
     assert len(a.tiers) == 6  # three bands, each with a new and a used pick
@@ -141,7 +149,8 @@ def test_sequential_offload_only_card_is_never_a_tier_pick(tree):
     )
 
 
-def test_other_workload_calibrates_before_the_default(tree):
+def test_a_measured_workload_calibrates_the_others(tree):
+    # Efficiency is per FLOP, so a card measured at 1024x1024 calibrates 768x768 too.
     from analysis_data import workload
 
     ds = tree(
@@ -151,5 +160,5 @@ def test_other_workload_calibrates_before_the_default(tree):
     )
     est = [r for r in analyse(ds).results if r.gpu == "Ada2" and r.workload == "zimage-turbo-768"]
     assert est[0].efficiency == pytest.approx(0.4)
-    assert "on other workloads" in est[0].seconds.source
+    assert "the consumer Ada class" in est[0].seconds.source
     assert est[0].seconds.value == pytest.approx(200 / 128 / 0.4)

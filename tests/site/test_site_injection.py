@@ -189,6 +189,7 @@ def test_downloads_neutralise_formulas_and_keep_numbers(hostile_site):
         "runs.csv",
         "probes.csv",
         "reported.csv",
+        "reported_runs.csv",
         "gpus.csv",
         "prices.csv",
         "tiers.csv",

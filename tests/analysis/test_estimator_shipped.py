@@ -1,0 +1,37 @@
+"""Acceptance on the shipped corpus: the estimator's cross-validated error and coverage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from guide_builder.analysis import analyse
+from guide_builder.dataset import load_dataset
+
+MEASUREMENTS = Path(__file__).resolve().parents[2] / "measurements"
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    if not list((MEASUREMENTS / "reported" / "runs").glob("*.csv")):
+        pytest.skip("no reported runs shipped")
+    return analyse(load_dataset(MEASUREMENTS))
+
+
+def test_leave_one_source_out_error_is_at_most_20_percent(shipped):
+    cv = shipped.estimator.summary()
+    assert cv.n >= 3, "too few single-GPU bf16 A/B runs at 1024x1024 to cross-validate"
+    assert cv.median_abs <= 0.20, (cv.median_abs, cv.worst_card)
+
+
+def test_intervals_cover_70_percent_of_held_out_predictions(shipped):
+    fitted = shipped.estimator
+    assert fitted.summary().coverage >= 0.70
+
+
+def test_every_estimated_time_has_an_interval_around_it(shipped):
+    estimated = [r for r in shipped.results if r.seconds.evidence == "estimated"]
+    assert estimated
+    for r in estimated:
+        assert r.low_s <= r.seconds.value <= r.high_s, r.gpu
