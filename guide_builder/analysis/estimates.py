@@ -37,8 +37,9 @@ def fitted_to(fitted: Fitted) -> Message:
     cards = len({o.gpu for o in ref})
     if not ref:
         return msg("estimator.fitted_none")
-    key = "estimator.fitted_measured" if measured else "estimator.fitted"
-    return msg(key, reported=reported, measured=measured, cards=cards)
+    if measured:
+        return msg("estimator.fitted_measured", reported=reported, measured=measured, cards=cards)
+    return msg("estimator.fitted", reported=reported, cards=cards)
 
 
 def basis(p: Prediction, gpu: str, segment: str, architecture: str) -> Message:

@@ -14,7 +14,7 @@ import pandas as pd
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.results import Floor
 from guide_builder.analysis.rows import num
-from guide_builder.catalog import PER_SM_RATES, computed_tflops
+from guide_builder.catalog import PER_SM_RATES, PRECISION_COLUMNS, computed_tflops
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, msg
 
@@ -113,8 +113,16 @@ def floors(dataset: Dataset, config: AnalysisConfig) -> list[Floor]:
                 )
                 if peak is None or tflop is None:
                     continue
+                why = basis
+                # A chip whose per-SM rate is above its architecture's consumer parts (GA100,
+                # professional Ada) lists more than SMs x clock x rate: an upper bound must not
+                # fall below its own datasheet figure plus the clock margin.
+                listed = num(gpu.get(PRECISION_COLUMNS[precision]))
+                if listed and listed * (1 + config.clock_margin) > peak:
+                    peak = listed * (1 + config.clock_margin)
+                    why = msg("floor.listed_peak", listed=listed, pct=config.clock_margin * 100)
                 out.append(
-                    Floor(gpu["name"], workload, precision, peak, mhz, basis, tflop, tflop / peak)
+                    Floor(gpu["name"], workload, precision, peak, mhz, why, tflop, tflop / peak)
                 )
     return out
 

@@ -66,6 +66,8 @@ def gpu(
         "price_cny": price,
     }
     row.update(kw)
+    if "segment" not in kw and row["form_factor"] == "datacenter":
+        row["segment"] = "datacenter"  # as the catalogue files data-centre cards
     return row
 
 

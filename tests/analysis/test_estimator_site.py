@@ -79,7 +79,7 @@ def test_fact_check_page_links_the_contradicting_runs(rendered):
     assert fc.flag.grade == "contradicted"
     page = out.languages["en"].pages["fact-check.md"]
     assert "contradicted by first\\-hand runs" in page
-    assert "· [src 0](https://example.org/src-0)" in page
+    assert '· <a href="https://example.org/src-0"' in page  # the runs, in the claim's details
     # the C-grade run is checked like a claim: 0.5 s is below Ada1's floor
     (run,) = [f for f in analysis.fact_checks if f.kind == "run"]
     assert run.flag.grade == "impossible"
