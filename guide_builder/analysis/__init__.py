@@ -9,7 +9,7 @@ from __future__ import annotations
 from guide_builder.analysis import floors as _floors
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.cooling import cooling, cooling_estimates
-from guide_builder.analysis.estimates import estimates
+from guide_builder.analysis.estimates import estimates, variant_estimates
 from guide_builder.analysis.factcheck import fact_checks
 from guide_builder.analysis.fit import fits
 from guide_builder.analysis.measured import measured_results
@@ -66,4 +66,5 @@ def analyse(dataset: Dataset, config: AnalysisConfig | None = None) -> Analysis:
         pcie_estimates=pcie_estimates(dataset, config),
         hardware_refs=reference_sources(dataset),
         estimator=fitted,
+        variant_estimates=variant_estimates(dataset, fit_list, floor_index, fitted, config),
     )

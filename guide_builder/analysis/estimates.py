@@ -26,7 +26,7 @@ from guide_builder.analysis.model import (
 from guide_builder.analysis.results import Figure, Fit, Floor, GpuResult
 from guide_builder.analysis.rows import per_kcny, price_figure
 from guide_builder.dataset import Dataset
-from guide_builder.messages import Message, msg
+from guide_builder.messages import Message, join, msg
 
 
 def fitted_to(fitted: Fitted) -> Message:
@@ -103,71 +103,131 @@ def estimates(
 ) -> list[GpuResult]:
     """One `estimated` row per catalogued GPU x workload without a measured time."""
     fitted = fitted or fit_dataset(dataset, measured, config)
-    fitted_words = fitted_to(fitted)
     have = {(r.gpu, r.workload) for r in measured}
     fit_of = {(f.gpu, f.workload): f for f in fits}
-    forwards_of = dict(
-        zip(dataset.workloads["workload"], dataset.workloads["transformer_forwards"], strict=True)
-    )
     out: list[GpuResult] = []
     for _, gpu in dataset.gpus.iterrows():
-        segment, arch = segment_of(gpu), str(gpu["architecture"])
-        prediction = fitted.model.predict(gpu["name"], segment, arch)
-        eff = math.exp(prediction.log_eff)
-        interval = fitted.intervals[prediction.support]
         for workload in workloads:
-            floor = floor_index.get((gpu["name"], workload, "bf16"))
-            if (gpu["name"], workload) in have or floor is None:
-                continue  # measured already, or no bf16 floor (no FLOP count / no bf16)
+            if (gpu["name"], workload) in have:
+                continue  # measured already
             fit = fit_of.get((gpu["name"], workload))
             if fit and fit.verdict == "cannot_run":
                 continue  # a time for a card that cannot hold the workload would mislead
             variant = fit.variant if fit else "plain"
-            moving, moving_words = transfer_s(
-                dataset, gpu["name"], variant, int(forwards_of[workload]), config
-            )
-            # the model's peak (the floor's, unless the catalogue's bf16 figure is higher)
-            peak = bf16_peak(dataset, gpu["name"], config) or floor.peak_tflops_upper
-            compute = floor.tflop / (peak * eff)
-            seconds = compute + moving
-            low = compute * math.exp(interval.lo) + moving
-            high = compute * math.exp(interval.hi) + moving
-            model = msg(
-                "estimate.model_moving" if moving_words else "estimate.model",
-                floor_s=floor.tflop / peak,
-                tflop=floor.tflop,
-                peak=peak,
-                clock_basis=floor.clock_basis,
-                efficiency=eff,
-                basis=basis(prediction, gpu["name"], segment, arch),
-                **({"moving": moving_words} if moving_words else {}),
-            )
-            source = msg(
-                "estimator.source_wide" if interval.widened else "estimator.source",
-                fitted=fitted_words,
-                model=model,
-                pct=config.estimator_interval * 100,
-                low=low,
-                high=high,
-                **({"n": interval.n} if interval.widened else {}),
-            )
-            price = price_figure(dataset, gpu["name"], config)
-            out.append(
-                GpuResult(
-                    gpu=gpu["name"],
-                    workload=workload,
-                    variant=variant,
-                    seconds=Figure(seconds, "s", "estimated", source, low=low, high=high),
-                    p90_s=None,
-                    iqr_s=None,
-                    n=0,
-                    wide_spread=False,
-                    peak_vram_gib=None,
-                    energy_j=None,
-                    power_max_w=None,
-                    efficiency=eff,
-                    price_cny=price,
-                    images_per_hour_per_kcny=per_kcny(seconds, price),
-                )
-            )
+            result = _estimate(dataset, gpu, workload, variant, floor_index, fitted, config)
+            if result is not None:
+                out.append(result)
     return out
+
+
+def variant_setup(variant: str) -> str:
+    """The reported-run setup whose speed factor a variant's weights follow ('reference':
+    bf16 weights, whatever moves them)."""
+    base = variant.split("+")[0]
+    return base if base in ("fp8", "gguf_q8_0", "gguf_q4_k_m") else "reference"
+
+
+def variant_estimates(
+    dataset: Dataset,
+    fits: list[Fit],
+    floor_index: dict[FloorKey, Floor],
+    fitted: Fitted,
+    config: AnalysisConfig,
+) -> dict[tuple[str, str, str], GpuResult]:
+    """An estimate for every variant that fits a card, keyed (gpu, workload, variant).
+
+    bf16 variants differ only in the weights they move over PCIe; fp8 and GGUF variants
+    also take their setup's fitted speed factor (the bf16 speed, said so, where no reported
+    run of that setup exists).
+    """
+    gpus = {str(g["name"]): g for _, g in dataset.gpus.iterrows()}
+    out = {}
+    for fit in fits:
+        gpu = gpus.get(fit.gpu)
+        if gpu is None:
+            continue
+        for option in fit.options:
+            if not option.fits:
+                continue
+            result = _estimate(
+                dataset, gpu, fit.workload, option.variant, floor_index, fitted, config
+            )
+            if result is not None:
+                out[(fit.gpu, fit.workload, option.variant)] = result
+    return out
+
+
+def _estimate(
+    dataset: Dataset,
+    gpu,
+    workload: str,
+    variant: str,
+    floor_index: dict[FloorKey, Floor],
+    fitted: Fitted,
+    config: AnalysisConfig,
+) -> GpuResult | None:
+    """The estimated time of one card, workload and variant (None: no bf16 floor)."""
+    floor = floor_index.get((gpu["name"], workload, "bf16"))
+    if floor is None:
+        return None  # no FLOP count, or no bf16 on this card
+    setup = variant_setup(variant)
+    factor, n_runs, n_sources = fitted.factors.get(setup, (1.0, 0, 0))
+    segment, arch = segment_of(gpu), str(gpu["architecture"])
+    prediction = fitted.model.predict(gpu["name"], segment, arch)
+    eff = math.exp(prediction.log_eff)
+    interval = fitted.intervals[prediction.support]
+    forwards = dataset.workloads.loc[
+        dataset.workloads["workload"] == workload, "transformer_forwards"
+    ]
+    moving, moving_words = transfer_s(dataset, gpu["name"], variant, int(forwards.iloc[0]), config)
+    # the model's peak (the floor's, unless the catalogue's bf16 figure is higher)
+    peak = bf16_peak(dataset, gpu["name"], config) or floor.peak_tflops_upper
+    compute = floor.tflop / (peak * eff * factor)
+    seconds = compute + moving
+    low = compute * math.exp(interval.lo) + moving
+    high = compute * math.exp(interval.hi) + moving
+    model = msg(
+        "estimate.model_moving" if moving_words else "estimate.model",
+        floor_s=floor.tflop / peak,
+        tflop=floor.tflop,
+        peak=peak,
+        clock_basis=floor.clock_basis,
+        efficiency=eff,
+        basis=basis(prediction, gpu["name"], segment, arch),
+        **({"moving": moving_words} if moving_words else {}),
+    )
+    if setup != "reference":
+        # fp8 and GGUF weights are computed in bf16: without runs to fit a factor to, the
+        # bf16 speed is assumed, and the text says so
+        factor_words = (
+            msg("estimate.factor", factor=factor, setup=setup, n=n_runs, sources=n_sources)
+            if n_runs
+            else msg("estimate.factor_none", setup=setup)
+        )
+        model = join(model, factor_words)
+    source = msg(
+        "estimator.source_wide" if interval.widened else "estimator.source",
+        fitted=fitted_to(fitted),
+        model=model,
+        pct=config.estimator_interval * 100,
+        low=low,
+        high=high,
+        **({"n": interval.n} if interval.widened else {}),
+    )
+    price = price_figure(dataset, gpu["name"], config)
+    return GpuResult(
+        gpu=gpu["name"],
+        workload=workload,
+        variant=variant,
+        seconds=Figure(seconds, "s", "estimated", source, low=low, high=high),
+        p90_s=None,
+        iqr_s=None,
+        n=0,
+        wide_spread=False,
+        peak_vram_gib=None,
+        energy_j=None,
+        power_max_w=None,
+        efficiency=eff,
+        price_cny=price,
+        images_per_hour_per_kcny=per_kcny(seconds, price),
+    )

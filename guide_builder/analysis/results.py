@@ -280,3 +280,5 @@ class Analysis:
     hardware_refs: list[dict[str, Any]] = field(default_factory=list)  # sources shown on pages
     # The estimator's fit (analysis/model.py `Fitted`): parameters, rows used, cross-validation.
     estimator: Any = None
+    # (gpu, workload, variant) -> estimated GpuResult for every variant that fits a card
+    variant_estimates: dict[tuple[str, str, str], Any] = field(default_factory=dict)

@@ -526,7 +526,9 @@ class _Helpers:
 
     # variants and small cards (site/variants.py) -----------------------
     def variant_rows(self, gpu: GpuView) -> tuple:
-        return variants.variant_rows(gpu, self.view.reference_workload)
+        return variants.variant_rows(
+            gpu, self.view.reference_workload, self.view.analysis.variant_estimates
+        )
 
     def size_advice(self) -> list:
         return variants.size_advice(self.view)

@@ -34,14 +34,24 @@ def reference_fit(fits: list[Fit], workload: str) -> Fit | None:
     return next((f for f in fits if f.workload == workload), None)
 
 
-def variant_rows(gpu: GpuView, workload: str) -> tuple[Fit | None, list[VariantRow]]:
-    """The card's fit for ``workload`` and every variant that fits it, fastest first."""
+def variant_rows(
+    gpu: GpuView, workload: str, estimated: dict | None = None
+) -> tuple[Fit | None, list[VariantRow]]:
+    """The card's fit for ``workload`` and every variant that fits it, fastest first; a
+    variant's time is the card's own result, else the analysis's per-variant estimate."""
     fit = reference_fit(gpu.fits, workload)
     if fit is None:
         return None, []
     timed = {r.variant: r for r in gpu.results if r.workload == workload}
+    estimated = estimated or {}
     rows = [
-        VariantRow(o, timed.get(o.variant), o.variant == fit.variant) for o in fit.options if o.fits
+        VariantRow(
+            o,
+            timed.get(o.variant) or estimated.get((fit.gpu, workload, o.variant)),
+            o.variant == fit.variant,
+        )
+        for o in fit.options
+        if o.fits
     ]
     return fit, rows
 
