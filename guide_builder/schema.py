@@ -132,8 +132,10 @@ CLAIMS = (
     "fan_layout",
     "board_slot",
     "slot_attenuation",
+    # image quality of a quantised variant against bf16 (dimensionless, lower is closer)
+    "lpips",
 )
-CLAIM_UNITS = ("s", "gb_s", "gib", "gb", "w", "c", "cny", "db", "pct", "tb", "gen", "fans")
+CLAIM_UNITS = ("s", "gb_s", "gib", "gb", "w", "c", "cny", "db", "pct", "tb", "gen", "fans", "lpips")
 PRECISIONS = ("bf16", "fp16", "fp16_acc16", "fp8", "int4", "nvfp4")
 
 RUNS = Table(

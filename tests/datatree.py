@@ -7,7 +7,16 @@ import io
 import json
 from pathlib import Path
 
-from guide_builder.schema import GPUS, PROBES_TABLE, REPORTED, RUNS, TELEMETRY, WORKLOADS, Table
+from guide_builder.schema import (
+    GPUS,
+    PROBES_TABLE,
+    REPORTED,
+    REPORTED_RUNS,
+    RUNS,
+    TELEMETRY,
+    WORKLOADS,
+    Table,
+)
 
 # Catalogue tables taken from the site fixture (prices: the RTX 4090's only).
 FIXTURE_CATALOG = Path(__file__).parent / "fixtures" / "site_data" / "catalog"
@@ -84,6 +93,27 @@ WORKLOAD_ROW = {
     "transformer_params": "6154908736",
     "diffusers_version": "0.42.1",
     "torch_version": "2.13.0+cpu",
+}
+
+REPORTED_RUN_ROW = {
+    "source": "A benchmark file",
+    "source_url": "https://example.org/bench",
+    "date": "2026-02-02",
+    "gpu": "RTX 4090",
+    "gpu_count": "1",
+    "resolution": "1024x1024",
+    "dit_forwards": "8",
+    "forwards_basis": "num_inference_steps=9",
+    "precision": "bf16",
+    "toolchain": "diffusers",
+    "compile": "no",
+    "offload": "none",
+    "seconds_per_image": "4.9",
+    "time_covers": "pipeline",
+    "grade": "A",
+    "quote": "4.9 s",
+    "note": "whole pipeline",
+    "note_zh": "整条流程",
 }
 
 REPORTED_ROW = {
@@ -171,5 +201,9 @@ def write_tree(
     (root / "reported").mkdir(exist_ok=True)
     (root / "reported" / "claims.csv").write_text(
         csv_text(REPORTED, reported if reported is not None else [REPORTED_ROW])
+    )
+    (root / "reported" / "runs").mkdir(exist_ok=True)
+    (root / "reported" / "runs" / "runs.csv").write_text(
+        csv_text(REPORTED_RUNS, [REPORTED_RUN_ROW])
     )
     return root

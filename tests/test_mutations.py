@@ -43,6 +43,7 @@ KINDS: list[tuple[str, str]] = [
     ("pcie_links", "catalog/pcie_links.csv"),
     ("hardware_refs", "catalog/hardware_refs.csv"),
     ("reported", "reported/claims.csv"),
+    ("reported_runs", "reported/runs/runs.csv"),
     ("runs", f"benches/{BENCH}/runs.csv"),
     ("probes", f"benches/{BENCH}/probes.csv"),
     ("telemetry", f"benches/{BENCH}/telemetry.csv"),

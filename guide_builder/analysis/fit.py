@@ -113,10 +113,58 @@ def component_need(
     return None if b is None else b / GIB + config.vram_margin_gib
 
 
-def quality_of(plan: VariantPlan | None) -> tuple[Message, str]:
+# Reported claim precision that speaks for a variant's transformer storage.
+_CLAIM_PRECISION = {"fp8_e4m3": "fp8", "gguf_q8_0": "gguf_q8_0", "gguf_q4_k_m": "gguf_q4_k_m"}
+
+
+def quality_evidence(dataset: Dataset) -> dict[str, tuple[Message, str]]:
+    """Per variant (measured) or transformer storage (reported): what is known of its
+    images against bf16. Measured PSNR/SSIM from benches first, reported LPIPS second."""
+    out: dict[str, tuple[Message, str]] = {}
+    quality = getattr(dataset, "quality", None)
+    if quality is not None and not quality.empty:
+        for variant, rows in quality.groupby("variant", sort=True):
+            psnr = rows["psnr_db"].replace([float("inf")], float("nan")).dropna()
+            ssim = rows["ssim"].dropna()
+            out[str(variant)] = (
+                msg(
+                    "variants.quality_measured",
+                    psnr=float(psnr.median()) if not psnr.empty else float("inf"),
+                    ssim=float(ssim.median()) if not ssim.empty else 1.0,
+                    n=len(rows),
+                    benches=", ".join(sorted(set(rows["bench_id"]))),
+                ),
+                "measured",
+            )
+    claims = dataset.reported
+    if not claims.empty:
+        lpips = claims.loc[(claims["claim"] == "lpips") & claims["value"].notna()]
+        for precision, rows in lpips.groupby("precision", sort=True):
+            values = rows["value"].astype(float)
+            sources = ", ".join(sorted(set(rows["source"])))
+            lo, hi = float(values.min()), float(values.max())
+            words = (
+                msg("variants.quality_reported_one", lo=lo, sources=sources)
+                if len(rows) == 1
+                else msg("variants.quality_reported", lo=lo, hi=hi, n=len(rows), sources=sources)
+            )
+            out[f"reported:{precision}"] = (words, "reported")
+    return out
+
+
+def quality_of(
+    plan: VariantPlan | None, variant: str = "", known: dict | None = None
+) -> tuple[Message, str]:
     """What is known about a variant's image quality against bf16."""
     if plan is not None and plan.bf16_weights:
         return msg("variants.quality_same_weights"), "same_weights"
+    known = known or {}
+    if variant in known:
+        return known[variant]
+    storage = plan.storage_of("transformer") if plan is not None else ""
+    reported = known.get(f"reported:{_CLAIM_PRECISION.get(storage, storage)}")
+    if reported:
+        return reported
     return msg("variants.quality_not_measured"), "none"
 
 
@@ -208,6 +256,7 @@ def fits(dataset: Dataset, workloads: list[str], config: AnalysisConfig) -> list
     vram = dict(zip(dataset.gpus["name"], dataset.gpus["vram_gib"].astype(float), strict=True))
     sizes = component_bytes(dataset, config)
     plans = {p.name: p for p in variant_plans(config)}
+    known = quality_evidence(dataset)
     by_workload = (
         {} if runs.empty else dict(iter(runs.groupby("workload", sort=False, dropna=False)))
     )
@@ -221,7 +270,7 @@ def fits(dataset: Dataset, workloads: list[str], config: AnalysisConfig) -> list
         bytes_of = {v: weight_bytes(plans[v], sizes) if v in plans else None for v in variants}
         for gpu, capacity in vram.items():
             options = [
-                _judge(evidence[v], plans.get(v), bytes_of[v], v, gpu, capacity, config)
+                _judge(evidence[v], plans.get(v), bytes_of[v], v, gpu, capacity, config, known)
                 for v in variants
             ]
             out.append(_pick(gpu, workload, capacity, options))
@@ -236,9 +285,10 @@ def _judge(
     gpu: str,
     capacity: float,
     config: AnalysisConfig,
+    known: dict | None = None,
 ) -> VariantFit:
     """One variant on one card: measured evidence first, else its weight bytes."""
-    quality, quality_level = quality_of(plan)
+    quality, quality_level = quality_of(plan, variant, known)
     ok, needed, evidence, reason = runs.verdict(gpu, capacity)
     if ok is None:
         if nbytes is None:

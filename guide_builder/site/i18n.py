@@ -16,11 +16,11 @@ _UNITS = {
     "zh": {"s": " 秒", "gib": " GiB", "w": " W", "j": " J", "c": " °C", "mhz": " MHz",
            "tflops": " TFLOPS", "gb_s": " GB/s", "pct": "%", "wh": " Wh", "h": " 小时",
            "months": " 个月", "gb": " GB", "cny": "",
-           "db": " dB", "tb": " TB", "gen": "（PCIe 代）", "fans": " 个风扇"},
+           "db": " dB", "tb": " TB", "gen": "（PCIe 代）", "fans": " 个风扇", "lpips": ""},
     "en": {"s": " s", "gib": " GiB", "w": " W", "j": " J", "c": " °C", "mhz": " MHz",
            "tflops": " TFLOPS", "gb_s": " GB/s", "pct": " %", "wh": " Wh", "h": " h",
            "months": " months", "gb": " GB", "cny": "",
-           "db": " dB", "tb": " TB", "gen": " (PCIe gen)", "fans": " fans"},
+           "db": " dB", "tb": " TB", "gen": " (PCIe gen)", "fans": " fans", "lpips": ""},
 }  # fmt: skip
 
 
