@@ -18,6 +18,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from guide_builder.analysis.results import GpuResult
+from guide_builder.site.assets import ASSETS
 from guide_builder.site.escape import html_attr, json_text
 from guide_builder.site.escape import plot_text as esc
 
@@ -337,7 +338,7 @@ def telemetry(
     }
 
 
-CHARTS_DIR = "assets/guide/charts"
+CHARTS_DIR = f"{ASSETS}/charts"
 
 
 class ChartFiles:

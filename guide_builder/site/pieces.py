@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from guide_builder.analysis.results import Figure
 from guide_builder.site import variants
+from guide_builder.site.assets import ASSETS
 from guide_builder.site.charts import EVIDENCE_COLOURS, has_points
 from guide_builder.site.escape import html_attr, html_text, json_text, markdown_text, safe_url
 from guide_builder.site.format import DASH, Formatter, missing
@@ -255,7 +256,7 @@ class Pieces:
 
     def compare_data(self) -> Markup:
         """Writes this language's compare JSON; returns its URL (a raw-HTML attribute)."""
-        path = "assets/guide/compare.json"
+        path = f"{ASSETS}/compare.json"
         if path not in self.files:
             self.files[path] = json_text(self._compare_payload())
         return Markup(html_attr(self.links.url(path)))

@@ -1,7 +1,7 @@
 """The Renderer: one Jinja2 environment turning a Dataset and its Analysis into pages.
 
 Output per language: ``{relative .md path: Markdown}``, chart JSON files and a
-nav; plus language-independent files (CSV downloads, scripts, plotly.js).
+nav; plus language-independent files (CSV downloads; scripts and plotly.js: ``assets``).
 Templates live in ``guide_builder/site/templates``; a user folder given as
 ``templates_dir`` is searched first, so a single template can be overridden.
 
@@ -27,6 +27,7 @@ from markupsafe import Markup
 from guide_builder.analysis.results import Analysis
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, render
+from guide_builder.site.assets import static_files
 from guide_builder.site.charts import ChartFiles
 from guide_builder.site.downloads import downloads
 from guide_builder.site.escape import html_attr, html_text, json_attr, markdown_text, title_meta
@@ -37,51 +38,17 @@ from guide_builder.site.pieces import Pieces
 from guide_builder.site.views import SiteView, build_view
 
 PACKAGE_TEMPLATES = Path(str(resources.files("guide_builder.site") / "templates"))
-STATIC_DIR = Path(str(resources.files("guide_builder.site") / "static"))
-ASSETS = "assets/guide"  # where this package's files go in a built site
 
+# Pages in nav order by template name; source path and nav title key follow from it.
+_PAGE_NAMES = (
+    "home", "tiers", "results", "compare", "gpus", "pitfalls", "power", "cooling",
+    "motherboard", "storage", "roi", "fact_check", "methodology",
+)  # fmt: skip
+_SOURCES = {"home": "index.md", "gpus": "gpus/index.md", "fact_check": "fact-check.md"}
 # (source path, template, nav title key); GPU pages are added per GPU.
-PAGES: tuple[tuple[str, str, str], ...] = (
-    ("index.md", "home.md.j2", "nav.home"),
-    ("tiers.md", "tiers.md.j2", "nav.tiers"),
-    ("results.md", "results.md.j2", "nav.results"),
-    ("compare.md", "compare.md.j2", "nav.compare"),
-    ("gpus/index.md", "gpus.md.j2", "nav.gpus"),
-    ("pitfalls.md", "pitfalls.md.j2", "nav.pitfalls"),
-    ("power.md", "power.md.j2", "nav.power"),
-    ("cooling.md", "cooling.md.j2", "nav.cooling"),
-    ("motherboard.md", "motherboard.md.j2", "nav.motherboard"),
-    ("storage.md", "storage.md.j2", "nav.storage"),
-    ("roi.md", "roi.md.j2", "nav.roi"),
-    ("fact-check.md", "fact_check.md.j2", "nav.fact_check"),
-    ("methodology.md", "methodology.md.j2", "nav.methodology"),
+PAGES: tuple[tuple[str, str, str], ...] = tuple(
+    (_SOURCES.get(name, f"{name}.md"), f"{name}.md.j2", f"nav.{name}") for name in _PAGE_NAMES
 )
-
-
-PLOTLY_JS = f"{ASSETS}/vendor/plotly-basic.min.js"  # loaded only by pages with charts
-
-
-def static_files() -> dict[str, Path]:
-    """Site path -> file for the scripts, the stylesheet and the vendored plotly.js bundle."""
-    files = {PLOTLY_JS: STATIC_DIR / "vendor" / "plotly-basic.min.js"}
-    files[f"{ASSETS}/vendor/plotly.js-LICENSE.txt"] = (
-        STATIC_DIR / "vendor" / "plotly.js-LICENSE.txt"
-    )
-    for name in ("charts.js", "tablesort.js", "roi.js", "compare.js", "filters.js", "guide.css"):
-        files[f"{ASSETS}/{name}"] = STATIC_DIR / name
-    return files
-
-
-# Scripts on every page, in load order. plotly.js is not among them: the plugin adds it
-# (deferred) to pages with charts, and charts.js loads it on demand after instant navigation.
-SCRIPTS = (
-    f"{ASSETS}/charts.js",
-    f"{ASSETS}/tablesort.js",
-    f"{ASSETS}/roi.js",
-    f"{ASSETS}/compare.js",
-    f"{ASSETS}/filters.js",
-)
-STYLESHEETS = (f"{ASSETS}/guide.css",)
 
 
 @dataclass
@@ -160,8 +127,10 @@ class Renderer:
         root = "" if lang == rendered.default_language else "../"
         pages = [(src, template, fmt.t(key), {}) for src, template, key in PAGES]
         pages += [(gpu.src, "gpu.md.j2", None, {"gpu": gpu}) for gpu in view.gpus.values()]
+        gpu_pages = view.gpu_pages()
         for src, template, title, extra in pages:
-            output.pages[src] = self._page(view, fmt, output, src, template, root, rendered, extra)
+            links = PageLinks(src, self.directory_urls, root, gpu_pages)
+            output.pages[src] = self._page(view, fmt, output, links, template, rendered, extra)
             if title is None:
                 output.hidden.add(src)
             else:
@@ -173,13 +142,12 @@ class Renderer:
         view: SiteView,
         fmt: Formatter,
         output: LanguageOutput,
-        src: str,
+        links: PageLinks,
         template: str,
-        root: str,
         rendered: Rendered,
         extra: dict[str, Any],
     ) -> str:
-        links = PageLinks(src, self.directory_urls, root, view.gpu_pages())
+        src = links.src
         other = [
             (
                 lang,
