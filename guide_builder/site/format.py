@@ -14,7 +14,7 @@ from typing import Any
 
 from guide_builder.analysis.power import transient_source
 from guide_builder.analysis.results import Figure
-from guide_builder.analysis.rows import is_measured, is_na
+from guide_builder.analysis.rows import is_measured, is_na, num
 from guide_builder.site.i18n import UNITS, Catalogue
 
 DASH = "—"
@@ -90,10 +90,8 @@ class Formatter:
 
     def num(self, value: Any) -> str:
         """A raw number for data-sort ("" when missing)."""
-        try:
-            return "" if missing(value) else f"{float(value):.6g}"
-        except (TypeError, ValueError):
-            return ""
+        value = num(value)
+        return "" if value is None else f"{value:.6g}"
 
     def pct(self, value: Any) -> str:
         return DASH if missing(value) else self.quantity(float(value) * 100, "pct", 0)

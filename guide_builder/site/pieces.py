@@ -14,6 +14,7 @@ from typing import Any
 from markupsafe import Markup
 
 from guide_builder.analysis.results import Figure
+from guide_builder.analysis.tiers import band_of
 from guide_builder.site import variants
 from guide_builder.site.assets import ASSETS
 from guide_builder.site.charts import EVIDENCE_COLOURS, has_points
@@ -207,10 +208,7 @@ class Pieces:
         value = getattr(price, "value", None) if price is not None else None
         if missing(value):
             return ""
-        config = self.view.analysis.config
-        if value <= config.entry_max_cny:
-            return "entry"
-        return "balanced" if value <= config.balanced_max_cny else "future_proof"
+        return band_of(self.view.analysis.config, float(value))
 
     def vram_of(self, name: str) -> str:
         gpu = self.view.gpus.get(name)
