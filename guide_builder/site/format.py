@@ -1,9 +1,12 @@
 """One formatter per language: numbers, prices with kind and date, evidence words, intervals, dates.
 
-Plain text out (no Markdown, no HTML): the templates and the Renderer escape
-what they place. Figures come in as the analysis gives them; anything with
-``value``/``cny``, ``kind``, ``date`` and ``stale`` attributes (the analysis's
-``Figure`` or the price module's ``PriceFigure``) is a price to this module.
+Templates reach it as ``f`` (and its ``t`` as ``t``): the page's words from the
+string catalogue, coded values in words (availability, price kinds, pitfall
+kinds), spec cells. Plain text out (no Markdown, no HTML): the templates and the
+Renderer escape what they place; Markdown pieces live in ``pieces.Pieces``.
+Figures come in as the analysis gives them; anything with ``value``/``cny``,
+``kind``, ``date`` and ``stale`` attributes (the analysis's ``Figure`` or the
+price module's ``PriceFigure``) is a price to this module.
 """
 
 from __future__ import annotations
