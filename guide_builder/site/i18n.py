@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from guide_builder.messages import Message, load_flat_yaml, render
+from guide_builder.messages import fill, load_flat_yaml, render
 
 DEFAULT_LANGUAGES = ("zh", "en")
 
@@ -44,12 +44,8 @@ class Catalogue:
             text = self.strings[key]
         except KeyError:
             raise KeyError(f"no '{key}' in the {self.lang} string catalogue") from None
-        if not values:
-            return text
         # The analysis's prose among the values is said in this language too.
-        return text.format(
-            **{k: render(v, self.lang) if isinstance(v, Message) else v for k, v in values.items()}
-        )
+        return fill(text, values, self.lang) if values else text
 
     def has(self, key: str) -> bool:
         return key in self.strings
