@@ -126,7 +126,10 @@ def render(message: Any, lang: str = "en") -> str:
         template = strings[message.key]
     except KeyError:
         raise KeyError(f"no message '{message.key}' in the {lang} message catalogue") from None
-    values = {
-        k: render(v, lang) if isinstance(v, Message | tuple) else v for k, v in message.params
-    }
-    return template.format(**values)
+    return fill(template, dict(message.params), lang)
+
+
+def fill(template: str, values: Mapping[str, Any], lang: str) -> str:
+    """A format string with its values; Messages among them said in ``lang`` first."""
+    said = {k: render(v, lang) if isinstance(v, Message | tuple) else v for k, v in values.items()}
+    return template.format(**said)

@@ -9,6 +9,8 @@ matmul probe is a lower bound on peak, so it is never used here.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from guide_builder.analysis.config import AnalysisConfig
@@ -43,8 +45,18 @@ def workload_tflop(dataset: Dataset, workload: str) -> float | None:
     rows = dataset.workloads.loc[dataset.workloads["workload"] == workload]
     if rows.empty:
         return None
-    row = rows.iloc[0]
-    total = float(row["transformer_tflop_per_forward"]) * int(row["transformer_forwards"])
+    return tflop_per_image(rows.iloc[0])
+
+
+def tflop_per_image(row: Any) -> float | None:
+    """One workloads.csv row's TFLOP per image (None when its transformer figures are missing)."""
+    per_forward, forwards = (
+        num(row.get("transformer_tflop_per_forward")),
+        num(row.get("transformer_forwards")),
+    )
+    if per_forward is None or forwards is None:
+        return None
+    total = per_forward * forwards
     for extra in ("text_encoder_tflop", "vae_decode_tflop"):
         total += num(row.get(extra)) or 0.0
     return total

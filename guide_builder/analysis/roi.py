@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from guide_builder.analysis.results import RoiRow, TierPick
+from guide_builder.analysis.rows import is_measured
 
 if TYPE_CHECKING:
     from guide_builder.analysis.config import AnalysisConfig
@@ -163,9 +164,7 @@ def roi(
                 "baseline_energy_j_per_image": base_energy,
             }
         )
-        measured_all = all(
-            x.result.seconds.evidence in ("measured", "measured_synthetic") for x in (c, base)
-        )
+        measured_all = all(is_measured(x.result.seconds.evidence) for x in (c, base))
         rows.append(
             RoiRow(
                 tier=t.tier,

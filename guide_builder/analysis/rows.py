@@ -12,9 +12,16 @@ from guide_builder.analysis.results import Evidence, Figure
 from guide_builder.dataset import Dataset
 
 
+def is_na(value) -> bool:
+    """None, NaN or pandas' NA: the one test for a missing value, site included."""
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
 def num(value) -> float | None:
     """A float, or None for NaN / <NA> / missing."""
-    if value is None or value is pd.NA:
+    if is_na(value):
         return None
     try:
         f = float(value)
@@ -24,11 +31,12 @@ def num(value) -> float | None:
 
 
 def text(value) -> str:
-    return (
-        ""
-        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-        else str(value)
-    )
+    return "" if is_na(value) else str(value)
+
+
+def is_measured(evidence: str) -> bool:
+    """A figure timed on the card itself (real or synthetic weights)."""
+    return evidence in ("measured", "measured_synthetic")
 
 
 def evidence_of(weights: str) -> Evidence:
@@ -41,8 +49,12 @@ def gpu_runs(dataset: Dataset) -> pd.DataFrame:
     runs = dataset.runs
     if runs.empty:
         return runs
-    keep = (runs["device"] == "cuda") & (runs["weights"] != "tiny") & (runs["gpu_name"] != "")
-    return runs.loc[keep]
+    return runs.loc[reaches_guide(runs)]
+
+
+def reaches_guide(runs: pd.DataFrame) -> pd.Series:
+    """Which runs count: on a catalogued CUDA GPU, never `tiny` weights."""
+    return (runs["device"] == "cuda") & (runs["weights"] != "tiny") & (runs["gpu_name"] != "")
 
 
 def _uncapped(runs: pd.DataFrame) -> pd.Series:

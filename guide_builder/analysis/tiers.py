@@ -29,13 +29,12 @@ from guide_builder.analysis.builds import BuildCost, build_cost
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.pricing import PriceFigure, Segment, price_for
 from guide_builder.analysis.results import Figure, Fit, GpuResult, PsuAdvice, TierPick
-from guide_builder.analysis.rows import num, text
+from guide_builder.analysis.rows import is_measured, num, text
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, msg, word
 
 TIERS = ("entry", "balanced", "future_proof")
 SEGMENTS: tuple[Segment, ...] = ("new", "used")
-_MEASURED = ("measured", "measured_synthetic")
 _SOLD_NEW = ("official", "china_model")
 _FORMER = ("discontinued", "used_only")
 
@@ -78,7 +77,7 @@ def best_result(
     return min(
         rows,
         key=lambda r: (
-            r.seconds.evidence not in _MEASURED,
+            not is_measured(r.seconds.evidence),
             r.variant != variant,
             r.variant != "plain",
             r.precision != "bf16",
@@ -201,6 +200,11 @@ def band(config: AnalysisConfig, tier: str) -> tuple[float | None, float | None]
 
 def in_band(price: float, lo: float | None, hi: float | None) -> bool:
     return (lo is None or price > lo) and (hi is None or price <= hi)
+
+
+def band_of(config: AnalysisConfig, price: float) -> str:
+    """The tier whose budget band holds a price."""
+    return next(tier for tier in TIERS if in_band(price, *band(config, tier)))
 
 
 def _score(c: Candidate, key: str) -> float:

@@ -15,8 +15,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from guide_builder.analysis.results import GpuResult
+from guide_builder.site.assets import ASSETS
+from guide_builder.site.escape import html_attr, json_text
 from guide_builder.site.escape import plot_text as esc
 
 # One colour per evidence level on every chart (the legend names the level), so a reader
@@ -333,3 +336,28 @@ def telemetry(
         "data": data,
         "layout": _layout(t("chart." + series + "_title"), t("chart.time_axis"), t(axis)),
     }
+
+
+CHARTS_DIR = f"{ASSETS}/charts"
+
+
+class ChartFiles:
+    """Per-page chart placing: each chart's JSON goes to the language's files, the page gets its container."""
+
+    def __init__(self, links: Any, files: dict[str, str]):
+        self.links = links  # the page's PageLinks
+        self.files = files
+
+    def spec(self, kind: str, *args: Any) -> dict[str, Any]:
+        """The figure spec from one of this module's chart functions, by name."""
+        fn: Callable[..., dict[str, Any]] = globals()[kind]
+        return fn(*args)
+
+    def place(self, name: str, spec: dict[str, Any], height: int = 420) -> Markup:
+        """Write the chart's JSON file and return its (empty, data-only) container."""
+        path = f"{CHARTS_DIR}/{name}.json"
+        self.files[path] = json_text(spec)
+        return Markup(
+            f'<div class="gb-chart" data-src="{html_attr(self.links.url(path))}" '
+            f'style="min-height:{int(height)}px" data-search-exclude></div>'
+        )

@@ -27,6 +27,12 @@ def run(
     return renderer.write(rendered, out)
 
 
+def _existing(flag: str, help: str, folder: bool = True):
+    """An optional path option that must exist: a folder, or a file when `folder` is False."""
+    kind = click.Path(exists=True, file_okay=not folder, dir_okay=folder, path_type=Path)
+    return click.option(flag, type=kind, default=None, help=help)
+
+
 @click.command("render")
 @click.option(
     "--out",
@@ -34,25 +40,15 @@ def run(
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write the Markdown pages, chart JSON and downloads into.",
 )
-@click.option(
-    "--data",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Measurements root (default: the plugin's `data_dir` option, else ./measurements).",
+@_existing(
+    "--data", "Measurements root (default: the plugin's `data_dir` option, else ./measurements)."
 )
-@click.option(
+@_existing(
     "--config",
-    "config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="mkdocs.yml whose guide-builder options (data_dir, analysis, languages) to use.",
+    "mkdocs.yml whose guide-builder options (data_dir, analysis, languages) to use.",
+    folder=False,
 )
-@click.option(
-    "--templates-dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Folder of templates that override the package's own.",
-)
+@_existing("--templates-dir", "Folder of templates that override the package's own.")
 def render_command(
     out: Path, data: Path | None, config: Path | None, templates_dir: Path | None
 ) -> None:

@@ -13,6 +13,7 @@ from dataclasses import asdict
 import pandas as pd
 
 from guide_builder.analysis.results import Analysis, GpuResult
+from guide_builder.analysis.rows import gpu_runs
 from guide_builder.dataset import Dataset
 from guide_builder.site.escape import FORMULA_PREFIXES
 
@@ -35,15 +36,6 @@ def neutralised_csv(frame: pd.DataFrame) -> str:
     buffer = io.StringIO()
     out.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
-
-
-def guide_runs(dataset: Dataset) -> pd.DataFrame:
-    """Runs that reach the guide: catalogued CUDA GPUs, never `tiny` weights."""
-    runs = dataset.runs
-    if runs.empty:
-        return runs
-    keep = (runs["device"] == "cuda") & (runs["weights"] != "tiny") & (runs["gpu_name"] != "")
-    return runs.loc[keep]
 
 
 def results_frame(results: list[GpuResult]) -> pd.DataFrame:
@@ -128,7 +120,7 @@ def downloads(
     """{file name: CSV text} for the results page's download list."""
     files = {
         "results.csv": results_frame(results),
-        "runs.csv": guide_runs(dataset),
+        "runs.csv": gpu_runs(dataset),
         "probes.csv": dataset.probes.loc[dataset.probes["device"] == "cuda"]
         if not dataset.probes.empty
         else dataset.probes,

@@ -90,6 +90,11 @@ def json_attr(value: Any) -> Markup:
     return html_attr(json_for_html(value))
 
 
+def json_text(value: Any) -> str:
+    """Compact JSON for a generated file (NaN and inf become null)."""
+    return json.dumps(clean_json(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def clean_json(value: Any) -> Any:
     """Replace NaN/inf by None recursively so the JSON is valid (JSON has no NaN)."""
     if isinstance(value, float):

@@ -10,7 +10,13 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from guide_builder.site.escape import markdown_text, safe_url, url_for_markup
 
 
 def slugify(name: str, taken: set[str]) -> str:
@@ -42,6 +48,7 @@ class PageLinks:
     src: str
     directory_urls: bool = True
     root: str = ""  # "" in the default language's build, "../" in <lang>/ builds
+    gpu_pages: Mapping[str, str] = field(default_factory=dict, compare=False)  # name -> src
 
     def md(self, target_src: str) -> str:
         """A Markdown link target to another page of the same build (MkDocs checks it)."""
@@ -64,3 +71,30 @@ class PageLinks:
     def shared(self, site_path: str) -> str:
         """A raw-HTML URL of a file at the whole site's root (plotly, downloads)."""
         return self.url(self.root + site_path)
+
+    def to(self, target_src: str) -> Markup:
+        """A Markdown link target to another generated page (slugs: nothing to escape)."""
+        return Markup(self.md(target_src))
+
+    def gpu_link(self, name: str) -> Markup:
+        """A Markdown link to a GPU's page (plain text when it has none)."""
+        src = self.gpu_pages.get(name)
+        if src is None:
+            return markdown_text(name)
+        return Markup(f"[{markdown_text(name)}]({self.md(src)})")
+
+    def gpu_href(self, name: str) -> str | None:
+        """A raw-HTML URL of a GPU's page (None when it has none)."""
+        src = self.gpu_pages.get(name)
+        return self.page(src) if src else None
+
+    def ext_link(self, text: Any, url: Any) -> Markup:
+        """A Markdown link only for http(s) URLs; anything else stays plain text."""
+        safe = safe_url(url)
+        if safe is None:
+            return markdown_text(text)
+        return Markup(f"[{markdown_text(text)}]({url_for_markup(safe)})")
+
+    def source(self, title: Any, url: Any = "") -> Markup:
+        """A source's title, linked when its URL is http(s)."""
+        return self.ext_link(title or url, url) if safe_url(url) else markdown_text(title)

@@ -8,18 +8,21 @@ templates and the small scripts only lay out what they are given.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from typing import Any
 
 from markupsafe import Markup
 
+from guide_builder.analysis.results import Figure
+from guide_builder.analysis.tiers import band_of
+from guide_builder.site import variants
+from guide_builder.site.assets import ASSETS
 from guide_builder.site.charts import EVIDENCE_COLOURS, has_points
-from guide_builder.site.escape import clean_json, html_attr, html_text, markdown_text, safe_url
+from guide_builder.site.escape import html_attr, html_text, json_text, markdown_text, safe_url
 from guide_builder.site.format import DASH, Formatter, missing
 from guide_builder.site.links import PageLinks, slugify
 from guide_builder.site.svgchart import scatter_svg
-from guide_builder.site.views import SiteView
+from guide_builder.site.views import GpuView, SiteView
 
 # Worst first: the order of the fact-check's summary and its default sort.
 VERDICTS = (
@@ -76,12 +79,73 @@ class Pieces:
             return Markup(f'<span lang="en">{markdown_text(local.text)}</span>')
         return markdown_text(local.text)
 
+    # figures in Markdown ------------------------------------------------------
+    def fig(self, fig: Figure | None, digits: int = 1) -> Markup:
+        """Value with unit and its evidence level in words, as Markdown."""
+        if fig is None or fig.value is None:
+            return Markup(DASH)
+        return Markup(
+            f"{markdown_text(self.fmt.figure(fig, digits))} "
+            f'<small class="gb-evidence">{markdown_text(self.fmt.evidence(fig))}</small>'
+        )
+
+    def fig_short(self, fig: Figure | None, digits: int = 1) -> Markup:
+        """Value with its evidence level in one word; the full provenance in a tooltip.
+
+        For the short answer (the home page), where the estimate model in words
+        would drown the table; the tiers and results pages carry it in full.
+        """
+        if fig is None or fig.value is None:
+            return Markup(DASH)
+        return Markup(
+            f"{markdown_text(self.fmt.figure(fig, digits))} "
+            f'<small class="gb-evidence" title="{html_attr(self.fmt.evidence(fig))}">'
+            f"{markdown_text(self.fmt.evidence_word(fig.evidence))}</small>"
+        )
+
+    def grade(self, grade: str) -> Markup:
+        """A verdict word in its colour, for Markdown."""
+        return Markup(
+            f'<span class="gb-grade gb-grade-{html_attr(grade)}">'
+            f"{markdown_text(self.fmt.grade(grade))}</span>"
+        )
+
+    def _msrp(self, gpu: str | None) -> Any:
+        card = self.view.gpus.get(gpu) if gpu else None
+        return card.spec.get("msrp_usd") if card else None
+
+    def price(self, fig: Figure | None, gpu: str | None = None) -> str:
+        """¥ price with the US MSRP beside it where the catalogue knows it."""
+        return self.fmt.cny(fig.value if fig else None, self._msrp(gpu))
+
+    def short_price(self, fig: Figure | None, gpu: str) -> str:
+        """¥ price / US MSRP, for wide tables."""
+        text = self.fmt.cny(fig.value if fig else None)
+        usd = self._msrp(gpu)
+        return f"{text} / ${usd:,.0f}" if fig and usd is not None else text
+
+    def roi_data(self, model: dict[str, Any]) -> dict[str, Any]:
+        """What the calculator needs from roi_model (its formula text is shown on the page)."""
+        return {k: model.get(k) for k in ("parameters", "baseline", "cards")}
+
+    # variants and small cards (site/variants.py) -------------------------------
+    def variant_rows(self, gpu: GpuView) -> tuple:
+        return variants.variant_rows(
+            gpu, self.view.reference_workload, self.view.analysis.variant_estimates
+        )
+
+    def size_advice(self) -> list:
+        return variants.size_advice(self.view)
+
+    def small_card_pick(self) -> tuple:
+        return variants.small_card_pick(self.view)
+
     def has_points(self, spec: dict[str, Any]) -> bool:
         return has_points(spec)
 
     def scatter_svg(self, spec: dict[str, Any]) -> Markup:
         """The price/speed scatter as static SVG (the home page's light chart)."""
-        return scatter_svg(spec, self.fmt.cat.t("nochart.generic"))
+        return scatter_svg(spec, self.fmt.t("nochart.generic"))
 
     # fact-check ----------------------------------------------------------------
     def badge(self, grade: str, count: int | None = None) -> Markup:
@@ -124,7 +188,7 @@ class Pieces:
         return VERDICTS.index(grade) if grade in VERDICTS else 99
 
     def one_line(self, message: Any) -> str:
-        return first_sentence(self.fmt.cat.text(message))
+        return first_sentence(self.fmt.text(message))
 
     def options(self, values: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """(value, label) pairs without duplicates, sorted by label."""
@@ -146,10 +210,7 @@ class Pieces:
         value = getattr(price, "value", None) if price is not None else None
         if missing(value):
             return ""
-        config = self.view.analysis.config
-        if value <= config.entry_max_cny:
-            return "entry"
-        return "balanced" if value <= config.balanced_max_cny else "future_proof"
+        return band_of(self.view.analysis.config, float(value))
 
     def vram_of(self, name: str) -> str:
         gpu = self.view.gpus.get(name)
@@ -172,8 +233,7 @@ class Pieces:
         return sorted({self.availability_of(n) for n in self.view.gpus} - {""})
 
     def avail_word(self, value: str) -> str:
-        key = "avail." + value
-        return self.fmt.cat.t(key) if self.fmt.cat.has(key) else value
+        return self.fmt.word("avail.", value)
 
     # compare --------------------------------------------------------------------
     def compare_url(self, names: list[str]) -> str:
@@ -196,18 +256,13 @@ class Pieces:
 
     def compare_data(self) -> Markup:
         """Writes this language's compare JSON; returns its URL (a raw-HTML attribute)."""
-        path = "assets/guide/compare.json"
+        path = f"{ASSETS}/compare.json"
         if path not in self.files:
-            self.files[path] = json.dumps(
-                clean_json(self._compare_payload()),
-                ensure_ascii=False,
-                separators=(",", ":"),
-                allow_nan=False,
-            )
+            self.files[path] = json_text(self._compare_payload())
         return Markup(html_attr(self.links.url(path)))
 
     def _compare_payload(self) -> dict[str, Any]:
-        f, t = self.fmt, self.fmt.cat.t
+        f, t = self.fmt, self.fmt.t
         ref = self.view.reference_workload
         rows: list[dict[str, str]] = [
             {"key": "architecture", "label": t("spec.architecture")},

@@ -33,9 +33,10 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from guide_builder.errors import GuideError
+from guide_builder.site.assets import PLOTLY_JS, SCRIPTS, STYLESHEETS, static_files
 from guide_builder.site.build import SiteOptions, render_site
 from guide_builder.site.i18n import Catalogue
-from guide_builder.site.renderer import PLOTLY_JS, SCRIPTS, STYLESHEETS, Rendered, static_files
+from guide_builder.site.renderer import Rendered
 
 log = get_plugin_logger(__name__)
 

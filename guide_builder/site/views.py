@@ -6,13 +6,13 @@ CPU benches never get here (the guide is about GPUs with real-size workloads).
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from guide_builder.analysis.floors import tflop_per_image
 from guide_builder.analysis.results import (
     Analysis,
     CoolingAdvice,
@@ -24,6 +24,7 @@ from guide_builder.analysis.results import (
     Pitfall,
     PsuAdvice,
 )
+from guide_builder.analysis.rows import is_measured, is_na, reaches_guide
 from guide_builder.dataset import Dataset
 from guide_builder.site import charts
 from guide_builder.site.links import slugify
@@ -31,11 +32,7 @@ from guide_builder.site.links import slugify
 
 def clean(value: Any) -> Any:
     """None for NaN / <NA>, the value otherwise (templates test `is none`)."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
+    return None if is_na(value) else value
 
 
 @dataclass
@@ -78,20 +75,47 @@ class SiteView:
     excluded_benches: list[str]
     other_runs: list[dict[str, Any]] = field(default_factory=list)  # reported runs, no GPU page
 
+    def gpu_pages(self) -> dict[str, str]:
+        """GPU name -> its page's source path."""
+        return {name: gpu.src for name, gpu in self.gpus.items()}
+
+    def more_variants_of(self, r: GpuResult) -> int:
+        return self.more_variants.get((r.gpu, r.workload), 0)
+
+    def capacities(self) -> dict[str, float]:
+        """GPU name -> VRAM (GiB), for cards whose catalogue row states it."""
+        return {g.name: g.spec["vram_gib"] for g in self.gpus.values() if g.spec.get("vram_gib")}
+
+    def floors_for(self, workload: str) -> list[Floor]:
+        floors = (f for f in self.analysis.floors if f.workload == workload)
+        return sorted(floors, key=lambda f: (f.gpu, f.precision))
+
+    @staticmethod
+    def by_seconds(rows: list[GpuResult]) -> list[GpuResult]:
+        """Fastest first; rows without a time last."""
+        return sorted(rows, key=lambda r: (r.seconds.value is None, r.seconds.value or 0, r.gpu))
+
+    @staticmethod
+    def result_flags(gpu: GpuView) -> list:
+        return [fl for r in gpu.results for fl in r.flags]
+
+    @staticmethod
+    def group_pitfalls(pitfalls: list[Pitfall]) -> list[tuple[str, list[Pitfall]]]:
+        groups: dict[str, list[Pitfall]] = {}
+        for p in pitfalls:
+            groups.setdefault(p.kind, []).append(p)
+        return sorted(groups.items())
+
 
 def _excluded_benches(dataset: Dataset) -> set[str]:
     """Benches that never reach the guide: tiny weights or CPU-only."""
     out = {
         b for b, meta in dataset.benches.items() if meta.weights == "tiny" or meta.device == "cpu"
     }
-    if not dataset.runs.empty:
-        bad = dataset.runs.loc[
-            (dataset.runs["weights"] == "tiny") | (dataset.runs["device"] != "cuda")
-        ]
-        good = dataset.runs.loc[
-            (dataset.runs["weights"] != "tiny") & (dataset.runs["device"] == "cuda")
-        ]
-        out |= set(bad["bench_id"]) - set(good["bench_id"])
+    runs = dataset.runs
+    if not runs.empty:
+        counts = reaches_guide(runs)
+        out |= set(runs.loc[~counts, "bench_id"]) - set(runs.loc[counts, "bench_id"])
     return out
 
 
@@ -122,7 +146,7 @@ def _telemetry_by_gpu(dataset: Dataset, excluded: set[str]) -> dict[str, dict[st
 
 def _keep(result: GpuResult, excluded: set[str]) -> bool:
     # A measured row whose every bench is excluded (tiny/cpu) must not appear.
-    if result.seconds.evidence in ("measured", "measured_synthetic") and result.bench_ids:
+    if is_measured(result.seconds.evidence) and result.bench_ids:
         return any(b not in excluded for b in result.bench_ids)
     return True
 
@@ -209,7 +233,10 @@ def build_view(dataset: Dataset, analysis: Analysis) -> SiteView:
     ordered = dict(sorted(by_workload.items(), key=lambda kv: (kv[0] != reference, kv[0])))
 
     workloads = (
-        [{k: clean(v) for k, v in row.items()} for row in dataset.workloads.to_dict("records")]
+        [
+            {k: clean(v) for k, v in row.items()} | {"tflop_per_image": tflop_per_image(row)}
+            for row in dataset.workloads.to_dict("records")
+        ]
         if not dataset.workloads.empty
         else []
     )

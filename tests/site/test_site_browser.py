@@ -187,7 +187,7 @@ def test_palette_toggle_changes_the_chart_background(served, page):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_roi_calculator_matches_the_python_formulas(served, page, fixture_analysis, lang):
     from guide_builder.analysis import roi_for
-    from guide_builder.site.i18n import Catalogue
+    from guide_builder.site.format import Formatter
 
     _, base, _ = served
     _, analysis = fixture_analysis
@@ -212,7 +212,7 @@ def test_roi_calculator_matches_the_python_formulas(served, page, fixture_analys
         page.fill(f".gb-roi input[name={name}]", str(value))
     params = {**model["parameters"], **inputs}
     base_card = model["baseline"]
-    cat = Catalogue(lang)
+    cat = Formatter(lang)
     for card, cells in zip(model["cards"], shown(), strict=True):
         expected = roi_for(
             {

@@ -17,6 +17,7 @@ from guide_builder.site.escape import (
     safe_url,
     title_meta,
 )
+from guide_builder.site.format import Formatter
 from guide_builder.site.i18n import Catalogue, load_strings
 from guide_builder.site.links import PageLinks, slugify
 
@@ -104,7 +105,7 @@ def test_page_relative_links():
 
 def test_catalogues_have_the_same_keys_and_format_per_language():
     assert set(load_strings("zh")) == set(load_strings("en"))
-    zh, en = Catalogue("zh"), Catalogue("en")
+    zh, en = Formatter("zh"), Formatter("en")
     assert zh.quantity(3.456, "s", 2) == "3.46 秒" and en.quantity(3.456, "s", 2) == "3.46 s"
     assert zh.cny(12999, 1599) == "¥12,999（美国首发价 $1,599）"
     assert en.cny(12999, 1599) == "¥12,999 (US launch price $1,599)"
@@ -132,7 +133,7 @@ def test_pareto_front_and_stable_colours():
         != charts.gpu_colour("RTX 3090")
     )
     rows = [_result("A", 3.0, 10000), _result("B", 5.0, 4000), _result("C", 6.0, 12000)]
-    fig = charts.seconds_vs_price(rows, Catalogue("en").t, Catalogue("en").evidence)
+    fig = charts.seconds_vs_price(rows, Catalogue("en").t, Formatter("en").evidence)
     labels = {x for tr in fig["data"] if "text" in tr for x in tr["text"] if x}
     assert labels == {"B", "A"}  # C is dearer and slower than A: named on hover only
     hover = [x for tr in fig["data"] if "hovertext" in tr for x in tr["hovertext"]]
