@@ -160,8 +160,10 @@ def write_tree(
     runs: list[dict] | None = None,
     reported: list[dict] | None = None,
     meta: dict | None = None,
+    reported_runs: list[dict] | None = None,
 ) -> Path:
-    """A valid measurements tree unless the caller passes bad rows."""
+    """A valid measurements tree unless the caller passes bad rows (reported runs only
+    when given: `REPORTED_RUN_ROW` is a valid one)."""
     (root / "catalog").mkdir(parents=True, exist_ok=True)
     (root / "catalog" / "gpus.csv").write_text(
         csv_text(GPUS, gpus if gpus is not None else [GPU_ROW])
@@ -202,8 +204,7 @@ def write_tree(
     (root / "reported" / "claims.csv").write_text(
         csv_text(REPORTED, reported if reported is not None else [REPORTED_ROW])
     )
-    (root / "reported" / "runs").mkdir(exist_ok=True)
-    (root / "reported" / "runs" / "runs.csv").write_text(
-        csv_text(REPORTED_RUNS, [REPORTED_RUN_ROW])
-    )
+    if reported_runs is not None:
+        (root / "reported" / "runs").mkdir(exist_ok=True)
+        (root / "reported" / "runs" / "runs.csv").write_text(csv_text(REPORTED_RUNS, reported_runs))
     return root

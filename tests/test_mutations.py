@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from datatree import BENCH, write_tree
+from datatree import BENCH, REPORTED_RUN_ROW, write_tree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -241,7 +241,7 @@ def csv_mutation(draw, table: Table, text: str) -> Mutation:
 def test_mutated_csv_is_answered_in_lines(kind: str, rel: str, data: st.DataObject) -> None:
     table = TABLES[kind]
     with tempfile.TemporaryDirectory() as tmp:
-        root = write_tree(Path(tmp) / "m")
+        root = write_tree(Path(tmp) / "m", reported_runs=[REPORTED_RUN_ROW])
         path = root / rel
         mutation = data.draw(csv_mutation(table, path.read_text(encoding="utf-8")))
         path.write_bytes(mutation.text.encode("utf-8"))
@@ -333,7 +333,7 @@ def json_mutation(draw, text: str) -> Mutation:
 @given(data=st.data())
 def test_mutated_json_is_answered_in_lines(kind: str, rel: str, data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        root = write_tree(Path(tmp) / "m")
+        root = write_tree(Path(tmp) / "m", reported_runs=[REPORTED_RUN_ROW])
         path = root / rel
         mutation = data.draw(json_mutation(path.read_text(encoding="utf-8")))
         path.write_bytes(mutation.text.encode("utf-8"))
@@ -341,7 +341,7 @@ def test_mutated_json_is_answered_in_lines(kind: str, rel: str, data: st.DataObj
 
 
 def test_invalid_utf8_names_the_file(tmp_path: Path) -> None:
-    root = write_tree(tmp_path / "m")
+    root = write_tree(tmp_path / "m", reported_runs=[REPORTED_RUN_ROW])
     for _, rel in KINDS:
         (root / rel).write_bytes((root / rel).read_bytes() + b"\xff\xfe broken\n")
     code, lines, _ = run_validate(root)
@@ -363,7 +363,7 @@ def test_invalid_utf8_names_the_file(tmp_path: Path) -> None:
 def test_console_command_exits_1_with_lines_and_no_traceback(
     tmp_path: Path, rel: str, column: str, value: str
 ) -> None:
-    root = write_tree(tmp_path / "m")
+    root = write_tree(tmp_path / "m", reported_runs=[REPORTED_RUN_ROW])
     path = root / rel
     header, *rows = list(csv.reader(io.StringIO(path.read_text(), newline="")))
     rows[0][header.index(column)] = value
