@@ -108,19 +108,9 @@ FORM_FACTORS = ("desktop", "laptop", "datacenter")
 PART_KINDS = ("psu", "ssd", "cooling")
 PART_UNITS = ("w", "gb", "fans")
 ARCHITECTURES = ("Turing", "Ampere", "Ada", "Hopper", "Blackwell")
-CLAIMS = (
-    "seconds_per_image",
-    "bandwidth",
-    "vram",
-    "loaded_vram",
-    "peak_vram",
-    "no_bf16_support",
-    "oom",
-    "power",
+# Claims about storage, memory, cooling and the motherboard (analysis/factcheck_parts.py).
+PART_CLAIMS = (
     "load_seconds",
-    "temperature",
-    "price_cny",
-    # storage, memory, cooling and motherboard claims
     "disk_read",
     "ram",
     "ram_swap",
@@ -132,6 +122,19 @@ CLAIMS = (
     "fan_layout",
     "board_slot",
     "slot_attenuation",
+)
+CLAIMS = (
+    "seconds_per_image",
+    "bandwidth",
+    "vram",
+    "loaded_vram",
+    "peak_vram",
+    "no_bf16_support",
+    "oom",
+    "power",
+    "temperature",
+    "price_cny",
+    *PART_CLAIMS,
     # image quality of a quantised variant against bf16 (dimensionless, lower is closer)
     "lpips",
 )

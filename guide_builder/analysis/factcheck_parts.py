@@ -17,21 +17,8 @@ from guide_builder.analysis.results import FactCheck, Flag
 from guide_builder.analysis.rows import catalogue_row, num, text
 from guide_builder.dataset import Dataset
 from guide_builder.messages import msg, word
+from guide_builder.schema import PART_CLAIMS
 
-PART_CLAIMS = (
-    "load_seconds",
-    "disk_read",
-    "ram",
-    "ram_swap",
-    "disk_space",
-    "noise_db",
-    "noise_reduction_db",
-    "memory_bandwidth_loss_pct",
-    "memory_throttle",
-    "fan_layout",
-    "board_slot",
-    "slot_attenuation",
-)
 GB = 1e9
 # Claims within this fraction of a computed or catalogue figure agree with it.
 TOLERANCE = 0.05
