@@ -1,4 +1,4 @@
-"""Data text readers see exists in both languages: warnings for rows with only one (contract C6).
+"""Data text readers see exists in both languages: warnings for rows with only one.
 
 Every free-text column a page shows has a Chinese sibling (`notes` / `notes_zh`
 in gpus.csv, `note` / `note_zh` in reported claims, reported runs and prices).

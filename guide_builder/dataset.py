@@ -77,7 +77,7 @@ class Dataset:
     warnings: list[str] = field(default_factory=list)
     # Sourced reference tables (catalog/storage_classes.csv, pcie_links.csv, hardware_refs.csv).
     references: dict[str, pd.DataFrame] = field(default_factory=dict)
-    # reported/runs/*.csv (contract C3), with gpu_name resolved ("" when not catalogued)
+    # reported/runs/*.csv, with gpu_name resolved ("" when not catalogued)
     reported_runs: pd.DataFrame = field(default_factory=lambda: _empty(REPORTED_RUNS))
 
     def reference(self, name: str) -> pd.DataFrame:

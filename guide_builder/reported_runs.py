@@ -1,4 +1,4 @@
-"""Checks specific to reported runs (``reported/runs/*.csv``, contract C3).
+"""Checks specific to reported runs (``reported/runs/*.csv``).
 
 The generic column checks (types, enums, required cells) run first in
 `guide_builder.columns`; this module adds the rules that span cells and the

@@ -668,7 +668,7 @@ REFERENCE_FILES = (
     ("hardware_refs.csv", HARDWARE_REFS, "hardware_refs"),
 )
 
-# Reported runs (contract C3): someone else's timing of a workload, graded.
+# Reported runs: someone else's timing of a workload, graded.
 RUN_PRECISIONS = (
     "bf16", "fp16", "fp8", "int8", "gguf_q8_0", "gguf_q6_k", "gguf_q5_k_m", "gguf_q4_k_m",
     "gguf_q4_0", "gguf_q3_k_m", "gguf_other", "int4", "nvfp4", "unknown",

@@ -23,7 +23,7 @@ GIB = 2**30
 GB = 1e9
 COMPONENTS = ("transformer", "text_encoder", "vae")
 COMPUTE_STORAGE = "bf16"
-# Fallback bytes per weight (GGUF: block bytes / weights per block); C4's table replaces them.
+# Fallback bytes per weight (GGUF: block bytes / weights per block); catalog/variant_memory.csv replaces them.
 BYTES_PER_WEIGHT = {
     "fp32": 4.0,
     "bf16": 2.0,
@@ -71,7 +71,7 @@ def split_variant(variant: str) -> tuple[str, bool]:
 def component_bytes(
     dataset: Dataset, config: AnalysisConfig, component: str, storage: str
 ) -> float:
-    """Weight bytes of a component in a storage type: the C4 table, else params x bytes/weight."""
+    """Weight bytes of a component in a storage type: catalog/variant_memory.csv, else params x bytes/weight."""
     table = getattr(dataset, "variant_memory", None)
     if isinstance(table, pd.DataFrame) and not table.empty:
         hit = table.loc[(table["component"] == component) & (table["storage"] == storage)]

@@ -11,8 +11,8 @@ from test_fit import CARDS, with_accounting
 from guide_builder.analysis import AnalysisConfig, analyse
 from guide_builder.analysis.pitfalls import spill_runs
 
-# Contract C3's columns (the reported-runs loader adds gpu_name).
-C3 = [
+# The reported-runs columns (the loader adds gpu_name).
+RUN_COLUMNS = [
     "source",
     "source_url",
     "date",
@@ -39,7 +39,7 @@ C3 = [
 
 
 def reported(**kw) -> dict:
-    row = dict.fromkeys(C3, "")
+    row = dict.fromkeys(RUN_COLUMNS, "")
     row.update(
         source="a benchmark file",
         source_url="https://example.org/bench",
@@ -58,7 +58,7 @@ def reported(**kw) -> dict:
 def spills(tree, tmp_path, rows):
     a = analyse(with_accounting(tmp_path, tree, gpus=CARDS))
     ref = [f for f in a.fits if f.workload == a.config.reference_workload]
-    runs = pd.DataFrame(rows, columns=C3)
+    runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
     return spill_runs(
         runs,
         list(runs["gpu"]),
