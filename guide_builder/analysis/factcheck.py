@@ -24,12 +24,18 @@ import pandas as pd
 
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.factcheck_parts import check_parts, handles
-from guide_builder.analysis.floors import PRECISION_ORDER, RATE_OF, FloorKey, max_clock
+from guide_builder.analysis.floors import (
+    PRECISION_ORDER,
+    RATE_OF,
+    FloorKey,
+    max_clock,
+    upper_peak,
+)
 from guide_builder.analysis.model import Flops
 from guide_builder.analysis.pricing import PriceFigure, price_for
 from guide_builder.analysis.results import FactCheck, Fit, Flag, Floor, GpuResult
 from guide_builder.analysis.rows import catalogue_row, num, text
-from guide_builder.catalog import PER_SM_RATES, computed_tflops
+from guide_builder.catalog import PER_SM_RATES
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, join, msg, word
 from guide_builder.reported_runs import resolution
@@ -355,11 +361,7 @@ def run_checks(dataset: Dataset, config: AnalysisConfig) -> list[FactCheck]:
             arch = str(cat["architecture"])
             rate = _run_rate(text(row["precision"]), arch)
             clock = max_clock(dataset, gpu, config)
-            peak = (
-                computed_tflops(arch, rate, float(cat["sm_count"]), clock[0])
-                if rate and clock
-                else None
-            )
+            peak = upper_peak(cat, rate, clock[0], config)[0] if rate and clock else None
             if not peak:
                 flag = Flag("unverified", msg("estimator.run_unchecked"))
             else:

@@ -16,7 +16,12 @@ import pandas as pd
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.results import Floor
 from guide_builder.analysis.rows import num
-from guide_builder.catalog import PER_SM_RATES, PRECISION_COLUMNS, computed_tflops
+from guide_builder.catalog import (
+    COMPUTED_TOLERANCE,
+    PER_SM_RATES,
+    PRECISION_COLUMNS,
+    computed_tflops,
+)
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, msg
 
@@ -108,6 +113,28 @@ def max_clock(
     return None
 
 
+def upper_peak(
+    gpu: pd.Series, precision: str, mhz: float | None, config: AnalysisConfig
+) -> tuple[float | None, float | None]:
+    """An upper bound of a card's dense peak in `precision` (TFLOPS), and the catalogue
+    figure when that set it (else None).
+
+    SMs x clock x the architecture's per-SM rate, but never below the catalogue's figure
+    plus the clock margin: some chips (GA100, professional Ada) do more per SM and clock
+    than their architecture's consumer parts. Within the catalogue's own tolerance for a
+    computed figure the two are the same number, and the clock-based bound stands.
+    """
+    arch = str(gpu["architecture"])
+    if precision not in PER_SM_RATES.get(arch, {}):
+        return None, None
+    computed = computed_tflops(arch, precision, float(gpu["sm_count"]), mhz) if mhz else None
+    listed = num(gpu.get(PRECISION_COLUMNS[precision]))
+    bound = listed * (1 + config.clock_margin) if listed else None
+    if bound and (computed is None or bound > computed * (1 + COMPUTED_TOLERANCE)):
+        return bound, listed
+    return computed, None
+
+
 def floors(dataset: Dataset, config: AnalysisConfig) -> list[Floor]:
     """One Floor per catalogued GPU, counted workload and precision the architecture has."""
     out: list[Floor] = []
@@ -120,19 +147,14 @@ def floors(dataset: Dataset, config: AnalysisConfig) -> list[Floor]:
         for workload in dataset.workloads["workload"]:
             tflop = workload_tflop(dataset, workload)
             for precision in PRECISION_ORDER:
-                peak = computed_tflops(
-                    str(gpu["architecture"]), precision, float(gpu["sm_count"]), mhz
-                )
+                peak, listed = upper_peak(gpu, precision, mhz, config)
                 if peak is None or tflop is None:
                     continue
-                why = basis
-                # A chip whose per-SM rate is above its architecture's consumer parts (GA100,
-                # professional Ada) lists more than SMs x clock x rate: an upper bound must not
-                # fall below its own datasheet figure plus the clock margin.
-                listed = num(gpu.get(PRECISION_COLUMNS[precision]))
-                if listed and listed * (1 + config.clock_margin) > peak:
-                    peak = listed * (1 + config.clock_margin)
-                    why = msg("floor.listed_peak", listed=listed, pct=config.clock_margin * 100)
+                why = (
+                    msg("floor.listed_peak", listed=listed, pct=config.clock_margin * 100)
+                    if listed
+                    else basis
+                )
                 out.append(
                     Floor(gpu["name"], workload, precision, peak, mhz, why, tflop, tflop / peak)
                 )

@@ -40,9 +40,8 @@ import numpy as np
 import pandas as pd
 
 from guide_builder.analysis.config import AnalysisConfig
-from guide_builder.analysis.floors import max_clock
+from guide_builder.analysis.floors import max_clock, upper_peak
 from guide_builder.analysis.rows import num, text
-from guide_builder.catalog import computed_tflops
 from guide_builder.dataset import Dataset
 from guide_builder.reported_runs import resolution
 
@@ -253,25 +252,12 @@ class Flops:
 
 
 def bf16_peak(dataset: Dataset, gpu: str, config: AnalysisConfig) -> float | None:
-    """The floor's upper-bound bf16 peak of a catalogued card (TFLOPS).
-
-    Never below the catalogue's own dense bf16 figure plus the clock margin: a chip whose
-    per-SM rate differs from its architecture's consumer parts (GA100 in the A100 does
-    twice GA10x's bf16 per SM) would otherwise get a peak far below its datasheet.
-    """
+    """The floor's upper-bound bf16 peak of a catalogued card (TFLOPS; floors.upper_peak)."""
     row = dataset.gpus.loc[dataset.gpus["name"] == gpu]
-    clock = max_clock(dataset, gpu, config)
     if row.empty:
         return None
-    row = row.iloc[0]
-    computed = (
-        computed_tflops(str(row["architecture"]), "bf16", float(row["sm_count"]), clock[0])
-        if clock
-        else None
-    )
-    listed = num(row.get("bf16_tflops"))
-    listed = listed * (1 + config.clock_margin) if listed else None
-    return max((p for p in (computed, listed) if p), default=None)
+    clock = max_clock(dataset, gpu, config)
+    return upper_peak(row.iloc[0], "bf16", clock[0] if clock else None, config)[0]
 
 
 def setup_of(row: pd.Series) -> str:
