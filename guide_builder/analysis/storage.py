@@ -15,40 +15,29 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from guide_builder.accounting import (
+    COMPONENTS,
+    GIB,
+    PLACEMENT,
+    STORAGES,
+    VARIANT_SCHEME,
+    placement,
+    variant_scheme,
+)
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.rows import num, text
 from guide_builder.dataset import Dataset
 
-GIB = 2**30
 GB = 1e9
-COMPONENTS = ("transformer", "text_encoder", "vae")
 COMPUTE_STORAGE = "bf16"
-# Fallback bytes per weight (GGUF: block bytes / weights per block); catalog/variant_memory.csv replaces them.
-BYTES_PER_WEIGHT = {
-    "fp32": 4.0,
-    "bf16": 2.0,
-    "fp8_e4m3": 1.0,
-    "gguf_q8_0": 34 / 32,
-    "gguf_q4_k_m": 144 / 256,
-}
-# How each variant stores its transformer and which components stay in host memory.
-TRANSFORMER_STORAGE = {"fp8": "fp8_e4m3", "gguf_q8_0": "gguf_q8_0", "gguf_q4_k_m": "gguf_q4_k_m"}
-HOST_RESIDENT = {
-    "plain": (),
-    "text_encoder_unload": ("text_encoder",),
-    "model_offload": COMPONENTS,
-    "group_offload": COMPONENTS,
-    "sequential_offload": COMPONENTS,
-}
-BASE_VARIANTS = tuple(HOST_RESIDENT)
+# Without catalog/variant_memory.csv, bytes are params x bytes per weight, with Q4_K for the
+# whole of Q4_K_M (its real per-tensor mix is in the table).
+_FALLBACK_STORAGE = {"gguf_q4_k_m": "gguf_q4_k"}
+BASE_VARIANTS = tuple(PLACEMENT)
 VARIANTS = (
     *BASE_VARIANTS,
-    "fp8",
-    "gguf_q8_0",
-    "gguf_q4_k_m",
-    "fp8+text_encoder_unload",
-    "gguf_q8_0+text_encoder_unload",
-    "gguf_q4_k_m+text_encoder_unload",
+    *VARIANT_SCHEME,
+    *(f"{v}+text_encoder_unload" for v in VARIANT_SCHEME),
 )
 # Layouts: the Hugging Face repo as published (transformer in fp32, the rest as shipped)
 # and ComfyUI's split model folders (each component one file in the storage it runs in).
@@ -77,10 +66,10 @@ def component_bytes(
         hit = table.loc[(table["component"] == component) & (table["storage"] == storage)]
         if not hit.empty and num(hit["weight_bytes"].iloc[0]):
             return float(hit["weight_bytes"].iloc[0])
-    params = config.component_sizes()[component] * GIB / BYTES_PER_WEIGHT["bf16"]
+    params = config.component_sizes()[component] * GIB / STORAGES["bf16"].bytes_per_weight
     if component != "transformer" and storage.startswith(("gguf", "fp8")):
         storage = COMPUTE_STORAGE  # only the transformer is quantised
-    return params * BYTES_PER_WEIGHT[storage]
+    return params * STORAGES[_FALLBACK_STORAGE.get(storage, storage)].bytes_per_weight
 
 
 def accounting_basis(dataset: Dataset) -> str:
@@ -91,8 +80,7 @@ def accounting_basis(dataset: Dataset) -> str:
 
 def file_storage(variant: str, layout: str) -> dict[str, str]:
     """The storage type of each component's file a variant reads in a layout."""
-    base, _ = split_variant(variant)
-    quant = TRANSFORMER_STORAGE.get(base)
+    quant = VARIANT_SCHEME.get(split_variant(variant)[0])
     if layout == "hf_published":
         out = dict(PUBLISHED_STORAGE)
     else:
@@ -104,9 +92,8 @@ def file_storage(variant: str, layout: str) -> dict[str, str]:
 
 def gpu_storage(variant: str) -> dict[str, str]:
     """The storage each component has once loaded (what crosses PCIe and sits in RAM)."""
-    base, _ = split_variant(variant)
     return {
-        "transformer": TRANSFORMER_STORAGE.get(base, COMPUTE_STORAGE),
+        "transformer": variant_scheme(variant),
         "text_encoder": COMPUTE_STORAGE,
         "vae": COMPUTE_STORAGE,
     }
@@ -124,10 +111,8 @@ def bytes_loaded(dataset: Dataset, config: AnalysisConfig, variant: str) -> floa
 
 
 def host_resident(variant: str) -> tuple[str, ...]:
-    base, te_unload = split_variant(variant)
-    if base in HOST_RESIDENT:
-        return HOST_RESIDENT[base]
-    return ("text_encoder",) if te_unload else ()
+    """Components whose weights stay in host RAM while images are made (accounting.placement)."""
+    return tuple(c for c, where in placement(variant).items() if where != "device")
 
 
 def host_weights_bytes(dataset: Dataset, config: AnalysisConfig, variant: str) -> float:
