@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from guide_builder.analysis.pricing import PriceFigure, parse_date, today
+from guide_builder.analysis.pricing import PriceFigure, age, parse_date, today
 
 if TYPE_CHECKING:
     from guide_builder.analysis.config import AnalysisConfig
@@ -71,8 +71,6 @@ def _rows(dataset: Dataset, part: str, config: AnalysisConfig) -> list[PartPrice
     now = today(config)
     out = []
     for row in parts.loc[parts["part"] == part].itertuples(index=False):
-        when = parse_date(row.date)
-        age = (now - when).days if when else None
         out.append(
             PartPrice(
                 part=part,
@@ -84,7 +82,7 @@ def _rows(dataset: Dataset, part: str, config: AnalysisConfig) -> list[PartPrice
                 date=row.date,
                 source=row.source,
                 url=row.url,
-                stale=age is None or age > config.price_max_age_days,
+                stale=age(row.date, now, config)[1],
             )
         )
     return out

@@ -85,6 +85,14 @@ def today(config: AnalysisConfig) -> dt.date:
     return parse_date(config.price_today) if config.price_today else dt.date.today()
 
 
+def age(date: str, now: dt.date, config: AnalysisConfig) -> tuple[int | None, bool]:
+    """Days since a price's date (None when it has no readable date) and whether that is
+    older than config.price_max_age_days (an undated price is stale)."""
+    when = parse_date(date)
+    days = (now - when).days if when else None
+    return days, days is None or days > config.price_max_age_days
+
+
 def card_prices(dataset: Dataset, card: str, config: AnalysisConfig) -> list[PriceFigure]:
     """Every price row of a card, newest first, each aged and marked stale or not."""
     prices = dataset.prices
@@ -93,8 +101,7 @@ def card_prices(dataset: Dataset, card: str, config: AnalysisConfig) -> list[Pri
     now = today(config)
     out = []
     for row in prices.loc[prices["gpu_name"] == card].itertuples(index=False):
-        when = parse_date(row.date)
-        age = (now - when).days if when else None
+        days, stale = age(row.date, now, config)
         out.append(
             PriceFigure(
                 card=card,
@@ -104,8 +111,8 @@ def card_prices(dataset: Dataset, card: str, config: AnalysisConfig) -> list[Pri
                 source=row.source,
                 url=row.url,
                 quote=row.quote,
-                stale=age is None or age > config.price_max_age_days,
-                age_days=age,
+                stale=stale,
+                age_days=days,
                 note=row.note,
                 note_zh=row.note_zh,
             )
