@@ -88,6 +88,8 @@ SCHEMES = ("fp32", "bf16", "fp8_e4m3", "gguf_q8_0", "gguf_q4_k_m")
 # the transformer weights each variant keeps (variant name -> scheme); offload and unload
 # variants keep bf16 weights, they only move them
 VARIANT_SCHEME = {"fp8": "fp8_e4m3", "gguf_q8_0": "gguf_q8_0", "gguf_q4_k_m": "gguf_q4_k_m"}
+# the precision reported runs and claims name each quantised scheme by (schema's precisions)
+SCHEME_PRECISION = {"fp8_e4m3": "fp8", "gguf_q8_0": "gguf_q8_0", "gguf_q4_k_m": "gguf_q4_k_m"}
 
 QUANTIZATION_THRESHOLD = 1024  # convert.py: tensors this small stay unquantised
 # lcpp.patch, LLM_ARCH_LUMINA2: never quantised (substrings of the tensor name)

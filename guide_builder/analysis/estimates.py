@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+from guide_builder.accounting import SCHEME_PRECISION, variant_scheme
 from guide_builder.analysis import stats
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.floors import FloorKey
@@ -123,8 +124,7 @@ def estimates(
 def variant_setup(variant: str) -> str:
     """The reported-run setup whose speed factor a variant's weights follow ('reference':
     bf16 weights, whatever moves them)."""
-    base = variant.split("+")[0]
-    return base if base in ("fp8", "gguf_q8_0", "gguf_q4_k_m") else "reference"
+    return SCHEME_PRECISION.get(variant_scheme(variant), "reference")
 
 
 def variant_estimates(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from guide_builder.accounting import SCHEME_PRECISION
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.results import Evidence, Fit, VariantFit
 from guide_builder.analysis.rows import evidence_of, gpu_runs, num
@@ -113,10 +114,6 @@ def component_need(
     return None if b is None else b / GIB + config.vram_margin_gib
 
 
-# Reported claim precision that speaks for a variant's transformer storage.
-_CLAIM_PRECISION = {"fp8_e4m3": "fp8", "gguf_q8_0": "gguf_q8_0", "gguf_q4_k_m": "gguf_q4_k_m"}
-
-
 def quality_evidence(dataset: Dataset) -> dict[str, tuple[Message, str]]:
     """Per variant (measured) or transformer storage (reported): what is known of its
     images against bf16. Measured PSNR/SSIM from benches first, reported LPIPS second."""
@@ -162,7 +159,7 @@ def quality_of(
     if variant in known:
         return known[variant]
     storage = plan.storage_of("transformer") if plan is not None else ""
-    reported = known.get(f"reported:{_CLAIM_PRECISION.get(storage, storage)}")
+    reported = known.get(f"reported:{SCHEME_PRECISION.get(storage, storage)}")
     if reported:
         return reported
     return msg("variants.quality_not_measured"), "none"
