@@ -2,7 +2,8 @@
 
 build total = card (the price rule's figure)
             + the cheapest PSU of at least the wattage the power analysis recommends
-            + the cheapest NVMe SSD of at least ``config.ssd_size_gb``
+            + the cheapest NVMe SSD of at least the storage page's drive size
+              (storage.build_ssd_gb)
             + case cooling when the card's board power is at least
               ``config.cooling_board_power_w``
 
@@ -102,14 +103,15 @@ def build_cost(
     card: PriceFigure,
     psu_w: int | None,
     board_power_w: float | None,
+    ssd_gb: float,
     config: AnalysisConfig,
 ) -> BuildCost:
-    """The card plus PSU, SSD and (for hot cards) case cooling."""
+    """The card plus PSU, an SSD of at least `ssd_gb` and (for hot cards) case cooling."""
     missing = []
     psu = cheapest_at_least(_rows(dataset, "psu", config), psu_w) if psu_w else None
     if psu_w and psu is None:
         missing.append("psu")
-    ssd = cheapest_at_least(_rows(dataset, "ssd", config), config.ssd_size_gb)
+    ssd = cheapest_at_least(_rows(dataset, "ssd", config), ssd_gb)
     if ssd is None:
         missing.append("ssd")
     cooling = None

@@ -61,11 +61,11 @@ class AnalysisConfig(BaseModel):
         pattern=r"^(\d{4}-\d{2}-\d{2})?$",
         description="The day prices are aged from (YYYY-MM-DD); empty: the build date.",
     )
-    ssd_size_gb: float = Field(
-        1000,
+    ssd_size_gb: float | None = Field(
+        None,
         gt=0,
-        description="SSD size (GB) a build counts: large enough for the model files and "
-        "their cache; the per-variant disk size replaces this default once it is computed.",
+        description="SSD size (GB) a build counts. Empty: the size the storage page recommends "
+        "for the model files of every variant, the system and the sourced fill level.",
     )
     cooling_board_power_w: float = Field(
         350,

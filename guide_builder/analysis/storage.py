@@ -270,6 +270,12 @@ def recommended_ssd_gb(
     return next_size(need, SSD_SIZES_GB)
 
 
+def build_ssd_gb(dataset: Dataset, config: AnalysisConfig) -> float:
+    """The drive a build counts: config.ssd_size_gb when set, else the size this page
+    recommends for every variant's files in both layouts."""
+    return config.ssd_size_gb or recommended_ssd_gb(dataset, config, VARIANTS, LAYOUTS)
+
+
 def h2d_rate(dataset: Dataset) -> tuple[float, str]:
     """A typical pinned host-to-device rate (PCIe 4.0 x16), from the catalogue's measured row."""
     links = dataset.reference("pcie_links")

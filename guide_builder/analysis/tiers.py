@@ -30,6 +30,7 @@ from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.pricing import PriceFigure, Segment, price_for
 from guide_builder.analysis.results import Figure, Fit, GpuResult, PsuAdvice, TierPick
 from guide_builder.analysis.rows import is_measured, num, text
+from guide_builder.analysis.storage import build_ssd_gb
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, msg, word
 
@@ -132,6 +133,7 @@ def candidates(
     workload = config.reference_workload
     fit_of = {f.gpu: f for f in fits if f.workload == workload}
     psu_of = {p.gpu: p.recommended_w for p in psu}
+    ssd_gb = build_ssd_gb(dataset, config)  # one drive size for every build
     out: list[Candidate] = []
     excluded: list[Message] = []
     for _, row in dataset.gpus.iterrows():
@@ -170,7 +172,7 @@ def candidates(
                 reasons.append(why)
                 continue
             build = build_cost(
-                dataset, price, psu_of.get(gpu), num(row.get("board_power_w")), config
+                dataset, price, psu_of.get(gpu), num(row.get("board_power_w")), ssd_gb, config
             )
             out.append(
                 Candidate(

@@ -157,7 +157,9 @@ def test_build_total_is_card_plus_the_parts_it_needs(tree):
     )
     a = analyse(ds)
     entry = next(t for t in a.tiers if t.gpu == "A")
-    assert entry.build.psu.size == 750 and entry.build.ssd.product == "S1T"  # >= 1000 GB
+    # the SSD: the cheapest at least the storage page's drive size (512 GB here)
+    assert a.storage.recommended_ssd_gb == 512
+    assert entry.build.psu.size == 750 and entry.build.ssd.product == "S1T"
     assert entry.build.cooling is None and entry.build.total_cny == 4000 + 450 + 480
     fp = next(t for t in a.tiers if t.gpu == "F")
     assert fp.psu_w == 1000 and fp.build.psu.product == "P1000b"  # the cheaper 1000 W
