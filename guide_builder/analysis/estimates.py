@@ -24,6 +24,7 @@ from guide_builder.analysis.model import (
     fit_dataset,
     segment_of,
 )
+from guide_builder.analysis.pcie import bytes_per_image
 from guide_builder.analysis.results import Figure, Fit, Floor, GpuResult
 from guide_builder.analysis.rows import per_kcny, price_figure
 from guide_builder.dataset import Dataset
@@ -66,15 +67,8 @@ def transfer_s(
     dataset: Dataset, gpu: str, variant: str, forwards: int, config: AnalysisConfig
 ) -> tuple[float, Message | None]:
     """Seconds per image spent moving weights over PCIe under a variant, and how."""
-    moves = config.variant_transfers.get(variant, {})
-    sizes = config.component_sizes()
-    gib = sum(
-        sizes["transformer"] * n * forwards
-        if part == "transformer_per_forward"
-        else sizes.get(part, 0) * n
-        for part, n in moves.items()
-    )
-    if not gib:
+    gb = bytes_per_image(dataset, config, variant, forwards) / 1e9
+    if not gb:
         return 0.0, None
     probes = dataset.probes
     h2d = None
@@ -88,7 +82,6 @@ def transfer_s(
         h2d = stats.median(hits["value"])
     key = "estimate.transfer_measured" if h2d else "estimate.transfer_assumed"
     h2d = h2d or config.offload_gb_s
-    gb = gib * 2**30 / 1e9
     seconds = gb / h2d
     return seconds, msg(key, seconds=seconds, gb=gb, variant=variant, h2d=h2d)
 

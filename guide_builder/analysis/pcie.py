@@ -109,15 +109,6 @@ def _compare(items: list[PcieAdvice]) -> list[PcieAdvice]:
 # Bytes over PCIe per image: each variant moves these components host -> GPU per image
 # ("transformer_per_forward": once per transformer forward). Quantised variants that fit
 # move nothing after loading; "+text_encoder_unload" adds the encoder per image.
-PER_IMAGE = {
-    "plain": {},
-    "text_encoder_unload": {"text_encoder": 1},
-    "model_offload": {"transformer": 1, "text_encoder": 1, "vae": 1},
-    "group_offload": {"transformer_per_forward": 1, "text_encoder": 1, "vae": 1},
-    "sequential_offload": {"transformer_per_forward": 1, "text_encoder": 1, "vae": 1},
-}
-
-
 @dataclass(frozen=True)
 class Link:
     """A slot as the card sees it: generation, lanes, and where it hangs."""
@@ -154,11 +145,10 @@ class VariantPcie:
 
 
 def bytes_per_image(dataset: Dataset, config: AnalysisConfig, variant: str, forwards: int) -> float:
-    """Bytes the variant copies host -> GPU for one image."""
-    base, te_unload = storage.split_variant(variant)
-    moves = dict(PER_IMAGE.get(base, {}))
-    if te_unload:
-        moves.setdefault("text_encoder", 1)
+    """Bytes the variant copies host -> GPU for one image: config.variant_transfers' copies
+    of each component, in the storage it has once loaded (exact bytes where the table has
+    them)."""
+    moves = config.variant_transfers.get(variant, {})
     loaded = storage.gpu_storage(variant)
     total = 0.0
     for what, times in moves.items():
