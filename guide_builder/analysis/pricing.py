@@ -10,6 +10,11 @@ From ``catalog/prices.csv``, for a card:
    always beats a conversion);
 4. else the newest ``converted`` price (a USD price at a dated PBOC rate).
 
+A card that is no longer sold new through official channels (availability
+``not_sold_officially`` or ``used_only``) skips step 2: its launch price is not a
+price anyone can pay today, so its newest market price (grey import, old street
+listing), stale or not, comes first.
+
 Any figure older than the age limit is marked ``stale``. ``segment="new"`` asks
 for what a new card costs (``street``/``grey``, then launch, then older
 street/grey, then converted); ``segment="used"`` for second-hand (``used`` only,
@@ -32,6 +37,8 @@ if TYPE_CHECKING:
 
 Segment = Literal["new", "used"]
 MARKET_KINDS = ("street", "used", "grey")
+# Cards no official channel sells new any more: a launch price is history, not a price.
+NO_OFFICIAL_SALE = ("not_sold_officially", "used_only")
 _MARKET_OF: dict[str | None, tuple[str, ...]] = {
     None: MARKET_KINDS,
     "new": ("street", "grey"),
@@ -120,6 +127,12 @@ def card_prices(dataset: Dataset, card: str, config: AnalysisConfig) -> list[Pri
     return sorted(out, key=lambda p: (p.age_days is None, p.age_days or 0, p.cny))
 
 
+def availability(dataset: Dataset, card: str) -> str:
+    """The card's availability in mainland China from the catalogue ("" when not catalogued)."""
+    row = dataset.gpus.loc[dataset.gpus["name"] == card]
+    return "" if row.empty else str(row.iloc[0].get("availability") or "")
+
+
 def price_for(
     dataset: Dataset, card: str, config: AnalysisConfig, segment: Segment | None = None
 ) -> PriceFigure | None:
@@ -127,7 +140,7 @@ def price_for(
     rows = card_prices(dataset, card, config)
     market = [p for p in rows if p.kind in _MARKET_OF[segment]]
     steps = [[p for p in market if not p.stale]]
-    if segment != "used":
+    if segment != "used" and availability(dataset, card) not in NO_OFFICIAL_SALE:
         steps.append([p for p in rows if p.kind == "launch"])
     steps.append(market)
     if segment != "used":

@@ -92,6 +92,8 @@ def offer(
 ) -> tuple[PriceFigure | None, Message | None, tuple[Message, ...]]:
     """The price a segment may pick the card at, or why not; and the pick's warnings."""
     price = price_for(dataset, gpu, config, segment)
+    if price is None and segment == "new" and availability == "not_sold_officially":
+        return None, msg("tier.not_sold_no_grey"), ()  # its launch price is not an offer
     if price is None:
         return None, msg("tier.no_segment_price", segment=word("market", segment)), ()
     warnings: list[Message] = []

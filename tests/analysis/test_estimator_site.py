@@ -70,7 +70,7 @@ def test_gpu_page_lists_every_reported_run_in_the_page_language(rendered):
     zh = out.languages["zh"].pages["gpus/ada1.md"].split("## 公开实测")[1].split("\n## ")[0]
     assert en.count("https://example.org/src-") == 4 and "[seo page]" in en
     assert "says 0\\.5 s" in en and "称 0\\.5 秒" in zh
-    assert "| C | diffusers, bf16 |" in en
+    assert "| C | diffusers, bf16 · " in en  # grade, then the setup
 
 
 def test_fact_check_page_links_the_contradicting_runs(rendered):

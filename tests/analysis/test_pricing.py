@@ -99,3 +99,17 @@ def test_month_dates_count_from_the_first_and_no_price_is_none(tree):
     assert price_for(d, "A", TODAY).stale  # 2026-06-01 is 184 days back
     assert price_for(d, "A", AnalysisConfig(price_today="2026-11-27")).stale is False
     assert price_for(prices(tree, [], root="e"), "A", TODAY) is None
+
+
+def test_a_card_no_longer_sold_officially_skips_its_launch_price(tree):
+    rows = [
+        price_row("A", "launch", 12999, "2022-09"),
+        price_row("A", "grey", 20000, "2026-01"),  # stale, but what the card costs now
+    ]
+    banned = tree(gpus=[gpu("A", price=None, availability="not_sold_officially")], prices=rows)
+    p = price_for(banned, "A", TODAY, "new")
+    assert (p.kind, p.cny, p.stale) == ("grey", 20000, True)
+    assert price_for(banned, "A", TODAY).kind == "grey"
+    # an officially sold card keeps the rule's launch fallback before older market prices
+    sold = tree(gpus=[gpu("A", price=None)], prices=rows, root="n")
+    assert price_for(sold, "A", TODAY, "new").kind == "launch"
