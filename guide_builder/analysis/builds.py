@@ -5,17 +5,21 @@ build total = card (the price rule's figure)
             + the cheapest NVMe SSD of at least the storage page's drive size
               (storage.build_ssd_gb)
             + case cooling when the card's board power is at least
-              ``config.cooling_board_power_w``
+              ``config.cooling_board_power_w``: as many fans as the cooling page
+              computes for the system (cooling.case_fans), at the cheapest way to
+              buy them (single fans or packs)
 
-Each part uses its newest price (the lower one within a day). A part the table
-has no row for is left out of the total and named in ``missing``.
+Each part uses its newest price (the lower one within a day), and prices no
+older than ``config.price_max_age_days`` beat stale ones. A part the table has
+no row for is left out of the total and named in ``missing``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from guide_builder.analysis.cooling import case_fans
 from guide_builder.analysis.pricing import PriceFigure, age, parse_date, today
 
 if TYPE_CHECKING:
@@ -39,6 +43,7 @@ class PartPrice:
     source: str
     url: str
     stale: bool = False
+    packs: int = 1  # how many of the listed product the build buys (cny is their total)
 
 
 @dataclass(frozen=True)
@@ -89,13 +94,29 @@ def _rows(dataset: Dataset, part: str, config: AnalysisConfig) -> list[PartPrice
     return out
 
 
-def cheapest_at_least(rows: list[PartPrice], size: float) -> PartPrice | None:
-    """The cheapest part of at least `size`, each product at its newest price."""
+def _newest(rows: list[PartPrice]) -> list[PartPrice]:
+    """Each product at its newest price; where any price is fresh, only the fresh ones (a
+    stale low price is not what the part costs today)."""
     newest: dict[tuple[str, float], PartPrice] = {}
     for p in sorted(rows, key=lambda p: (parse_date(p.date) or parse_date("1900-01-01"), -p.cny)):
         newest[(p.product, p.size)] = p  # later dates overwrite; within a day the lower wins
-    fitting = [p for p in newest.values() if p.size >= size]
+    fresh = [p for p in newest.values() if not p.stale]
+    return fresh or list(newest.values())
+
+
+def cheapest_at_least(rows: list[PartPrice], size: float) -> PartPrice | None:
+    """The cheapest part of at least `size` (fresh prices first, each product's newest)."""
+    fitting = [p for p in _newest(rows) if p.size >= size]
     return min(fitting, key=lambda p: (p.cny, p.size, p.product), default=None)
+
+
+def cheapest_count(rows: list[PartPrice], count: int) -> PartPrice | None:
+    """The cheapest way to buy `count` units (fans sold singly or in packs), as one line."""
+    options = []
+    for p in _newest(rows):
+        packs = -(-count // int(p.size or 1))
+        options.append(replace(p, cny=p.cny * packs, size=packs * p.size, packs=packs))
+    return min(options, key=lambda p: (p.cny, p.size, p.product), default=None)
 
 
 def build_cost(
@@ -116,7 +137,8 @@ def build_cost(
         missing.append("ssd")
     cooling = None
     if board_power_w is not None and board_power_w >= config.cooling_board_power_w:
-        cooling = cheapest_at_least(_rows(dataset, "cooling", config), 0)
+        fans = case_fans(dataset, board_power_w, config) or 1
+        cooling = cheapest_count(_rows(dataset, "cooling", config), fans)
         if cooling is None:
             missing.append("cooling")
     return BuildCost(card, psu, ssd, cooling, psu_w, tuple(missing))

@@ -149,6 +149,23 @@ def fans_needed(cfm: float, fan_cfm: float) -> int:
     return max(1, int(-(-cfm // fan_cfm)))
 
 
+def fan_airflow_range(dataset: Dataset) -> tuple[float | None, float | None]:
+    """The lowest and highest sourced case-fan airflow (CFM; hardware_refs ``fan_airflow``)."""
+    refs = dataset.reference("hardware_refs")
+    fans = refs.loc[refs["kind"] == "fan_airflow", "value"] if not refs.empty else []
+    return (float(min(fans)), float(max(fans))) if len(fans) else (None, None)
+
+
+def case_fans(dataset: Dataset, board_power_w: float, config: AnalysisConfig) -> int | None:
+    """Fans that carry a system with this card's heat away, at the lower sourced airflow
+    (the cautious count); None without a sourced airflow."""
+    low = fan_airflow_range(dataset)[0]
+    if low is None:
+        return None
+    system = board_power_w + config.cpu_w + config.platform_w
+    return fans_needed(airflow_cfm(system, AIR_RISE_C, sensible_constant(dataset)), low)
+
+
 @dataclass(frozen=True)
 class CoolingEstimate:
     gpu: str
@@ -182,8 +199,7 @@ def cooling_estimates(
     dataset: Dataset, config: AnalysisConfig, results: list | None = None
 ) -> list[CoolingEstimate]:
     refs = dataset.reference("hardware_refs")
-    fans = refs.loc[refs["kind"] == "fan_airflow", "value"] if not refs.empty else []
-    fan_range = (float(min(fans)), float(max(fans))) if len(fans) else (None, None)
+    fan_range = fan_airflow_range(dataset)
     limits = (
         {
             str(i): (float(v), str(s))

@@ -185,3 +185,31 @@ def test_calculator_subtracts_owned_parts():
     assert build_total(card, ("psu",)) == 5599
     assert build_total(card, ("psu", "ssd")) == 5099
     assert build_total({**card, "psu_cny": None, "cooling_cny": None}) == 5500
+
+
+def _part(product: str, size: float, cny: float, stale: bool = False):
+    from guide_builder.analysis.builds import PartPrice
+
+    return PartPrice("cooling", size, "fans", product, cny, "street", "2026-08", "s", "u", stale)
+
+
+def test_a_build_buys_enough_fans_the_cheapest_way():
+    from guide_builder.analysis.builds import cheapest_count
+
+    rows = [_part("single", 1, 23), _part("three-pack", 3, 79)]
+    one = cheapest_count(rows, 1)
+    assert (one.product, one.cny, one.packs) == ("single", 23, 1)
+    four = cheapest_count(rows, 4)  # four singles (92) beat two packs (158); no mixing
+    assert (four.product, four.cny, four.size) == ("single", 92, 4)
+    rows = [_part("single", 1, 30), _part("three-pack", 3, 79)]
+    three = cheapest_count(rows, 3)
+    assert (three.product, three.cny, three.size, three.packs) == ("three-pack", 79, 3, 1)
+
+
+def test_a_fresh_part_price_beats_a_cheaper_stale_one():
+    from guide_builder.analysis.builds import cheapest_at_least
+
+    old = _part("old listing", 1000, 700, stale=True)
+    new = _part("new listing", 1000, 869)
+    assert cheapest_at_least([old, new], 1000).product == "new listing"
+    assert cheapest_at_least([old], 1000).product == "old listing"  # stale beats nothing
