@@ -56,6 +56,12 @@ class AnalysisConfig(BaseModel):
         description="A street, used or grey price older than this many days is stale: the "
         "rule falls back to the launch price, and pages mark any older figure as stale.",
     )
+    price_newer_market_beats_launch: bool = Field(
+        True,
+        description="When no price is fresh, a stale street/grey price dated after the launch "
+        "price is used instead of it (it is newer evidence of what the card costs); false: "
+        "the launch price always comes first.",
+    )
     price_today: str = Field(
         "",
         pattern=r"^(\d{4}-\d{2}-\d{2})?$",

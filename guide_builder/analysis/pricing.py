@@ -10,6 +10,10 @@ From ``catalog/prices.csv``, for a card:
    always beats a conversion);
 4. else the newest ``converted`` price (a USD price at a dated PBOC rate).
 
+With ``config.price_newer_market_beats_launch`` (the default), step 2 gives way
+to a stale market price dated after the launch price: a 2025 street price says
+more about what a card costs in 2026 than its 2023 launch price does.
+
 A card that is no longer sold new through official channels (availability
 ``not_sold_officially`` or ``used_only``) skips step 2: its launch price is not a
 price anyone can pay today, so its newest market price (grey import, old street
@@ -141,7 +145,12 @@ def price_for(
     market = [p for p in rows if p.kind in _MARKET_OF[segment]]
     steps = [[p for p in market if not p.stale]]
     if segment != "used" and availability(dataset, card) not in NO_OFFICIAL_SALE:
-        steps.append([p for p in rows if p.kind == "launch"])
+        launch = [p for p in rows if p.kind == "launch"]
+        if launch and market and config.price_newer_market_beats_launch:
+            launched = parse_date(launch[0].date)
+            newer = [p for p in market if launched and (parse_date(p.date) or launched) > launched]
+            launch = newer or launch
+        steps.append(launch)
     steps.append(market)
     if segment != "used":
         steps.append([p for p in rows if p.kind == "converted"])

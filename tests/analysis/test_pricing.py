@@ -42,8 +42,20 @@ def test_stale_market_prices_fall_back_to_launch_and_are_marked(tree):
             price_row("A", "street", 7999, "2026-06-04"),  # 181 days old
         ],
     )
+    # the stale street price is newer than the launch price, so it says more about today
     p = price_for(d, "A", TODAY)
+    assert (p.kind, p.cny, p.stale) == ("street", 7999, True)
+    # ... unless the launch price is asked to come first, as the plain rule has it
+    launch_first = AnalysisConfig(price_today="2026-12-02", price_newer_market_beats_launch=False)
+    p = price_for(d, "A", launch_first)
     assert (p.kind, p.cny, p.stale) == ("launch", 8299, True)
+    # a market price older than the launch never beats it
+    old = prices(
+        tree,
+        [price_row("A", "launch", 8299, "2025-01-07"), price_row("A", "street", 9999, "2024-06")],
+        root="o",
+    )
+    assert price_for(old, "A", TODAY).kind == "launch"
     # one day later the street price is within 180 days again
     fresh = price_for(d, "A", AnalysisConfig(price_today="2026-12-01"))
     assert (fresh.kind, fresh.cny, fresh.stale) == ("street", 7999, False)
@@ -110,6 +122,8 @@ def test_a_card_no_longer_sold_officially_skips_its_launch_price(tree):
     p = price_for(banned, "A", TODAY, "new")
     assert (p.kind, p.cny, p.stale) == ("grey", 20000, True)
     assert price_for(banned, "A", TODAY).kind == "grey"
-    # an officially sold card keeps the rule's launch fallback before older market prices
+    # an officially sold card keeps the launch fallback (where it is asked to come first)
     sold = tree(gpus=[gpu("A", price=None)], prices=rows, root="n")
-    assert price_for(sold, "A", TODAY, "new").kind == "launch"
+    launch_first = AnalysisConfig(price_today="2026-12-02", price_newer_market_beats_launch=False)
+    assert price_for(sold, "A", launch_first, "new").kind == "launch"
+    assert price_for(banned, "A", launch_first, "new").kind == "grey"
