@@ -20,6 +20,7 @@ from guide_builder.analysis.model import (
     SUPPORT,
     Fitted,
     Prediction,
+    balance,
     bf16_peak,
     fit_dataset,
     segment_of,
@@ -166,15 +167,15 @@ def _estimate(
     setup = variant_setup(variant)
     factor, n_runs, n_sources = fitted.factors.get(setup, (1.0, 0, 0))
     segment, arch = segment_of(gpu), str(gpu["architecture"])
-    prediction = fitted.model.predict(gpu["name"], segment, arch)
+    # the model's peak (the floor's, unless the catalogue's bf16 figure is higher)
+    peak = bf16_peak(dataset, gpu["name"], config) or floor.peak_tflops_upper
+    prediction = fitted.model.predict(gpu["name"], segment, arch, balance(peak, gpu))
     eff = math.exp(prediction.log_eff)
     interval = fitted.intervals[prediction.support]
     forwards = dataset.workloads.loc[
         dataset.workloads["workload"] == workload, "transformer_forwards"
     ]
     moving, moving_words = transfer_s(dataset, gpu["name"], variant, int(forwards.iloc[0]), config)
-    # the model's peak (the floor's, unless the catalogue's bf16 figure is higher)
-    peak = bf16_peak(dataset, gpu["name"], config) or floor.peak_tflops_upper
     compute = floor.tflop / (peak * eff * factor)
     seconds = compute + moving
     low = compute * math.exp(interval.lo) + moving

@@ -1,18 +1,26 @@
-"""The estimator's model: batch-1 efficiency per card class, fitted to evidence.
+"""The estimator's model: batch-1 efficiency from the card's balance, fitted to evidence.
 
 seconds = TFLOP covered / (efficiency x bf16 peak), where the peak is the
-floor's upper bound (SMs x per-SM rate x maximum clock, see `floors`) and the
-efficiency is fitted, in log space, with partial pooling over four levels:
+floor's upper bound (SMs x per-SM rate x maximum clock, see `floors`) and
 
-    pooled (every observation) -> segment (consumer, workstation, datacenter)
-    -> class (segment and architecture, e.g. consumer Ada) -> the card itself
+    efficiency = 1 / (alpha + beta x peak / bandwidth) x the card's class offset
 
-Each level's value is ``(W x mean of its observations + k x parent) / (W + k)``
-(W: the observations' total weight, k: ``config.estimator_shrinkage``), so a
-level with few observations stays near its parent and a card or class with
-none *is* its parent. Why classes differ: data-centre cards reach a smaller
-share of their much larger peak at batch 1 than consumer cards do; the model
-says so with one number per class instead of one for all.
+The curve is a two-term roofline: time per TFLOP = alpha / peak + beta /
+bandwidth, the compute a forward needs at the tensor peak plus work that scales
+with memory bandwidth (norms, activations, attention I/O, anything that does not
+get faster with a bigger tensor peak). That is why big data-centre cards reach a
+much smaller share of their peak at batch 1: their peak grew far more than their
+bandwidth. alpha >= 1 (nothing beats the peak) and beta >= 0 are fitted to every
+observation by weighted least squares on the relative error of the time; beta is
+an effective figure, not the bytes a forward strictly has to move.
+
+What the curve misses is left to partial pooling of the log residuals over three
+levels, segment (consumer, workstation, datacenter) -> class (segment and
+architecture, e.g. consumer Ada) -> the card itself, each level's offset being
+``(W x mean of its residuals + k x parent's offset) / (W + k)`` (W: the
+observations' total weight, k: ``config.estimator_shrinkage``; the curve's own
+offset is 0). A level with few observations stays near its parent; a card or
+class with none *is* its parent.
 
 Observations: measured bf16 results (weight ``estimator_measured_weight``)
 and reported runs of the reference setup (grade A weight 1, B
@@ -34,7 +42,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -74,6 +82,7 @@ class Observation:
     peak_tflops: float
     rows: int  # CSV rows (or timed runs) behind it
     setup: str = "reference"  # the setup's name for non-reference rows
+    balance: float | None = None  # peak TFLOPS / bandwidth GB/s (None: no bandwidth)
 
     @property
     def efficiency(self) -> float:
@@ -85,8 +94,50 @@ class Observation:
 
 
 @dataclass(frozen=True)
+class Roofline:
+    """efficiency = 1 / (alpha + beta x balance), balance = peak TFLOPS / bandwidth GB/s."""
+
+    alpha: float
+    beta: float
+    n: int  # observations it was fitted to
+    balance_mean: float  # weighted mean balance: stands in for a card without a bandwidth
+
+    def log_eff(self, balance: float | None) -> float:
+        b = self.balance_mean if balance is None else balance
+        return -math.log(self.alpha + self.beta * b)
+
+
+def fit_roofline(observations: list[Observation], default_eff: float) -> Roofline:
+    """Weighted least squares of 1 = alpha x e + beta x e x balance (e: observed efficiency,
+    so each residual is a relative error of the time), with alpha >= 1 and beta >= 0."""
+    obs = [o for o in observations if o.balance is not None]
+    if not obs:
+        return Roofline(1 / default_eff, 0.0, 0, 0.0)
+    w = np.array([o.weight for o in obs])
+    e = np.array([o.efficiency for o in obs])
+    b = np.array([o.balance for o in obs])
+    mean_b = float((w * b).sum() / w.sum())
+    alpha = beta = None
+    if len(obs) >= 2 and np.ptp(b) > 0:
+        sw = np.sqrt(w)
+        (alpha, beta), *_ = np.linalg.lstsq(
+            np.stack([e, e * b], axis=1) * sw[:, None], sw, rcond=None
+        )
+    if beta is None or beta < 0:
+        # no slope to fit, or the data say none: a flat curve at the weighted geometric mean
+        # (the plain pooled efficiency, in log space like the levels below it)
+        log_mean = float((w * np.log(e)).sum() / w.sum())
+        return Roofline(max(1.0, math.exp(-log_mean)), 0.0, len(obs), mean_b)
+    if alpha < 1:  # faster than the peak at no memory cost is impossible: alpha = 1, refit beta
+        alpha = 1.0
+        beta = max(0.0, float((w * e * b * (1 - e)).sum() / (w * (e * b) ** 2).sum()))
+    return Roofline(float(alpha), float(beta), len(obs), mean_b)
+
+
+@dataclass(frozen=True)
 class Level:
-    """One level of the pooled fit: its own observations and its shrunk value."""
+    """One level of the pooled residuals: its own observations and its shrunk offset
+    (log efficiency above the curve; ``efficiency`` is the factor it applies)."""
 
     name: str
     n: int  # observations
@@ -112,31 +163,36 @@ class Prediction:
 
 @dataclass
 class EfficiencyModel:
-    """The fitted levels; `predict` walks from the card up to the pool."""
+    """The fitted curve and residual levels; `predict` walks from the card up to the curve."""
 
     shrinkage: float
-    pooled: Level | None
+    pooled: Level | None  # every reference observation's residual (the curve's own level)
+    curve: Roofline = field(default_factory=lambda: Roofline(2.0, 0.0, 0, 0.0))
     segments: dict[str, Level] = field(default_factory=dict)
     classes: dict[str, Level] = field(default_factory=dict)
     cards: dict[str, Level] = field(default_factory=dict)
-    default_log_eff: float = math.log(0.5)
     # class -> the highest efficiency a faster setup reached there (bf16, one GPU)
     bounds: dict[str, Level] = field(default_factory=dict)
 
-    def predict(self, gpu: str, segment: str, architecture: str) -> Prediction:
+    def predict(
+        self, gpu: str, segment: str, architecture: str, balance: float | None = None
+    ) -> Prediction:
+        """Log efficiency of a card: the curve at its balance plus its deepest level's offset."""
         cls = f"{segment} {architecture}"
+        curve = self.curve.log_eff(balance)
         for support, table, key in (("card", self.cards, gpu), ("class", self.classes, cls)):
             if key in table:
-                return Prediction(table[key].log_eff, support, table[key])
+                return Prediction(curve + table[key].log_eff, support, table[key])
         if segment in self.segments:
-            p = Prediction(self.segments[segment].log_eff, "segment", self.segments[segment])
+            level = self.segments[segment]
+            p = Prediction(curve + level.log_eff, "segment", level)
         elif self.pooled is not None:
-            p = Prediction(self.pooled.log_eff, "pooled", self.pooled)
+            p = Prediction(curve, "pooled", self.pooled)
         else:
-            p = Prediction(self.default_log_eff, "default", None)
+            p = Prediction(curve, "default", None)
         bound = self.bounds.get(cls)
-        if bound is not None and bound.log_eff < p.log_eff:
-            return Prediction(bound.log_eff, "bound", bound)
+        if bound is not None and curve + bound.log_eff < p.log_eff:
+            return Prediction(curve + bound.log_eff, "bound", bound)
         return p
 
 
@@ -154,21 +210,27 @@ def is_fast(setup: str) -> bool:
 
 
 def fit(observations: list[Observation], shrinkage: float, default_eff: float) -> EfficiencyModel:
-    """Partial pooling of log efficiencies: pool -> segment -> class -> card."""
-    model = EfficiencyModel(shrinkage, None, default_log_eff=math.log(default_eff))
+    """The roofline curve, then partial pooling of its log residuals: segment -> class -> card."""
+    model = EfficiencyModel(shrinkage, None, Roofline(1 / default_eff, 0.0, 0, 0.0))
+    obs = [o for o in observations if o.setup == "reference"]
+    if obs:
+        model.curve = fit_roofline(obs, default_eff)
+    # a faster setup's best run caps its class, as an offset from the curve, so that a card
+    # of another balance in the class is capped where the curve puts it
     fast: dict[str, list[Observation]] = defaultdict(list)
     for o in observations:
         if is_fast(o.setup):
             fast[o.group].append(o)
     for cls, group in sorted(fast.items()):
-        best = max(o.log_eff for o in group)
+        best = max(o.log_eff - model.curve.log_eff(o.balance) for o in group)
         model.bounds[cls] = Level(cls, len(group), sum(o.weight for o in group), best, best)
-    obs = [o for o in observations if o.setup == "reference"]
     if not obs:
         return model
+    # the levels pool what the curve misses: each observation's log residual
+    obs = [replace(o, log_eff=o.log_eff - model.curve.log_eff(o.balance)) for o in obs]
     w = sum(o.weight for o in obs)
     pooled_raw = sum(o.weight * o.log_eff for o in obs) / w
-    model.pooled = Level("pooled", len(obs), w, pooled_raw, pooled_raw)
+    model.pooled = Level("pooled", len(obs), w, pooled_raw, 0.0)
     by = defaultdict(list)
     for o in obs:
         by[("segment", o.segment)].append(o)
@@ -176,7 +238,7 @@ def fit(observations: list[Observation], shrinkage: float, default_eff: float) -
         by[("card", o.gpu)].append(o)
     for (kind, name), group in sorted(by.items()):
         if kind == "segment":
-            model.segments[name] = _level(name, group, pooled_raw, shrinkage)
+            model.segments[name] = _level(name, group, 0.0, shrinkage)
     for (kind, name), group in sorted(by.items()):
         if kind == "class":
             parent = model.segments[group[0].segment].log_eff
@@ -258,6 +320,12 @@ def bf16_peak(dataset: Dataset, gpu: str, config: AnalysisConfig) -> float | Non
         return None
     clock = max_clock(dataset, gpu, config)
     return upper_peak(row.iloc[0], "bf16", clock[0] if clock else None, config)[0]
+
+
+def balance(peak_tflops: float | None, gpu: pd.Series) -> float | None:
+    """Peak TFLOPS per GB/s of memory bandwidth: where the card sits on the roofline curve."""
+    bw = num(gpu.get("bandwidth_gb_s"))
+    return peak_tflops / bw if peak_tflops and bw else None
 
 
 def setup_of(row: pd.Series) -> str:
@@ -393,6 +461,7 @@ def observations(
                 tflop_per_forward=per_forward,
                 peak_tflops=peak,
                 rows=r.n,
+                balance=balance(peak, cat),
             )
         )
     verdicts = []
@@ -427,6 +496,7 @@ def observations(
                 peak_tflops=u0.peak,
                 rows=len(items),
                 setup=setup,
+                balance=balance(u0.peak, cat),
             )
         )
     return out, verdicts
@@ -475,12 +545,14 @@ def leave_one_source_out(
         if card_too:
             for o in mine:
                 rest = [x for x in others if x.gpu != o.gpu]
-                p = fit(rest, shrinkage, default_eff).predict(o.gpu, o.segment, o.architecture)
+                p = fit(rest, shrinkage, default_eff).predict(
+                    o.gpu, o.segment, o.architecture, o.balance
+                )
                 out.append(HeldOut(o, p.log_eff, p.support))
             continue
         model = fit(others, shrinkage, default_eff)
         for o in mine:
-            p = model.predict(o.gpu, o.segment, o.architecture)
+            p = model.predict(o.gpu, o.segment, o.architecture, o.balance)
             out.append(HeldOut(o, p.log_eff, p.support))
     return out
 
@@ -588,7 +660,7 @@ def speed_factors(
     for setup, obs in sorted(by.items()):
         # only against reference runs of the same card or class: elsewhere the "factor"
         # would mostly measure the class difference
-        pairs = [(o, model.predict(o.gpu, o.segment, o.architecture)) for o in obs]
+        pairs = [(o, model.predict(o.gpu, o.segment, o.architecture, o.balance)) for o in obs]
         ratios = [o.log_eff - p.log_eff for o, p in pairs if p.support in ("card", "class")]
         if ratios:
             n_src = len({o.source for o, p in pairs if p.support in ("card", "class")})

@@ -62,25 +62,68 @@ def estimate(analysis, name):
 
 
 def test_fit_recovers_known_class_efficiencies(tree):
+    # The fixture cards share one bandwidth, so every Ada card (and every Hopper card) sits
+    # near the same balance: the class offsets carry what the curve cannot. Without
+    # shrinkage every observed card is its own level, exactly.
     ds = tree(gpus=cards(), reported_runs=corpus())
-    # Without shrinkage every level is its own mean: exactly the efficiencies the times
-    # were made from, and unseen cards get their class's.
     a = analyse(ds, AnalysisConfig(estimator_shrinkage=0))
     model = a.estimator.model
-    for cls, eff in TRUE_EFF.items():
-        assert model.classes[cls].efficiency == pytest.approx(eff, rel=1e-3)
-    assert estimate(a, "AdaNew").efficiency == pytest.approx(0.5, rel=1e-3)
-    assert estimate(a, "HopNew").efficiency == pytest.approx(0.2, rel=1e-3)
-    assert estimate(a, "HopNew").seconds.value == pytest.approx(seconds("HopNew", 0.2), rel=1e-3)
-    # With shrinkage the raw class means are still exact, the shrunk ones between them
-    # and the segment, and the data-centre class stays far below the consumer ones.
-    model = analyse(ds).estimator.model
-    assert model.classes["datacenter Hopper"].raw_efficiency == pytest.approx(0.2, rel=1e-3)
-    assert model.classes["consumer Ada"].raw_efficiency == pytest.approx(0.5, rel=1e-3)
-    assert (
-        0.35 < model.classes["consumer Ampere"].efficiency < model.segments["consumer"].efficiency
-    )
-    assert model.classes["datacenter Hopper"].efficiency < 0.25
+    for name in ("Ada1", "Amp2", "Hop1"):
+        cls = next(
+            c
+            for c, n in [
+                ("consumer Ada", "Ada"),
+                ("consumer Ampere", "Amp"),
+                ("datacenter Hopper", "Hop"),
+            ]
+            if name.startswith(n)
+        )
+        assert estimate(a, name).efficiency == pytest.approx(TRUE_EFF[cls], rel=1e-3)
+    # the curve falls with the balance (Hopper: 4x the peak on the same bandwidth) ...
+    assert model.curve.beta > 0 and model.curve.alpha >= 1
+    # ... and unseen cards land near their class (the fixture's classes are flat, so the
+    # curve's slope moves them a little with their balance)
+    assert estimate(a, "AdaNew").efficiency == pytest.approx(0.5, rel=0.1)
+    assert estimate(a, "HopNew").efficiency == pytest.approx(0.2, rel=0.1)
+    # With shrinkage the data-centre class stays far below the consumer ones.
+    shrunk = analyse(ds)
+    assert estimate(shrunk, "HopNew").efficiency < 0.25 < estimate(shrunk, "AdaNew").efficiency
+
+
+def roofline_cards() -> list[dict]:
+    """Cards whose balance (peak / bandwidth) spans a range, as real ones do."""
+    spec = [
+        ("R1", 60, 1000),
+        ("R2", 100, 1000),
+        ("R3", 100, 500),
+        ("R4", 150, 700),
+        ("R5", 200, 400),
+        ("RNew", 120, 600),
+    ]
+    return [gpu(n, sms=sms, bandwidth_gb_s=bw) for n, sms, bw in spec]
+
+
+def test_fit_recovers_a_known_roofline(tree):
+    # Times made from efficiency = 1 / (1.25 + 40 x peak / bandwidth): the fit finds both
+    # parameters, leaves nothing to the levels, and predicts an unseen card exactly.
+    alpha, beta = 1.25, 40.0
+    cat = {c["name"]: c for c in roofline_cards()}
+
+    def eff(name):
+        c = cat[name]
+        p = peak(512, c["sm_count"], c["boost_clock_mhz"] * 1.25)
+        return 1 / (alpha + beta * p / c["bandwidth_gb_s"]), p
+
+    rows = []
+    for name in ("R1", "R2", "R3", "R4", "R5"):
+        e, p = eff(name)
+        rows.append(reported_run(name, round(400 / p / e, 6), f"src {name}"))
+    a = analyse(tree(gpus=roofline_cards(), reported_runs=rows))
+    curve = a.estimator.model.curve
+    assert (curve.alpha, curve.beta) == pytest.approx((alpha, beta), rel=1e-3)
+    assert all(abs(lv.log_eff) < 1e-3 for lv in a.estimator.model.cards.values())
+    assert estimate(a, "RNew").efficiency == pytest.approx(eff("RNew")[0], rel=1e-3)
+    assert max(abs(h.error) for h in a.estimator.held_out) < 1e-3  # LOSO exact on the curve
 
 
 def test_loso_is_exact_on_noise_free_classes_and_reports_the_worst_card(tree):
@@ -200,7 +243,13 @@ def test_a_faster_setup_caps_a_class_without_reference_runs(tree):
     consumer = [r for r in corpus() if not r["gpu"].startswith("Hop")]
     a = analyse(tree(gpus=cards(), reported_runs=consumer + [fast]))
     hop = estimate(a, "HopNew")
-    assert hop.efficiency == pytest.approx(0.2, rel=1e-3)
+    # the cap is Hop1's offset from the curve, moved along the curve to HopNew's balance
+    model = a.estimator.model
+    cap = model.bounds["datacenter Hopper"].log_eff
+    hop_new = next(c for c in cards() if c["name"] == "HopNew")
+    balance = peak(4096, hop_new["sm_count"], 1250) / hop_new["bandwidth_gb_s"]
+    assert hop.efficiency == pytest.approx(math.exp(model.curve.log_eff(balance) + cap), rel=1e-3)
+    assert hop.efficiency == pytest.approx(0.2, rel=0.05)
     assert hop.low_s == pytest.approx(hop.seconds.value) and hop.high_s >= 2 * hop.seconds.value
     assert "capped at the efficiency faster setups" in hop.seconds.source
     assert "sglang + torch.compile" not in a.estimator.factors  # no reference run to compare
