@@ -169,7 +169,9 @@ def _estimate(
     segment, arch = segment_of(gpu), str(gpu["architecture"])
     # the model's peak (the floor's, unless the catalogue's bf16 figure is higher)
     peak = bf16_peak(dataset, gpu["name"], config) or floor.peak_tflops_upper
-    prediction = fitted.model.predict(gpu["name"], segment, arch, balance(peak, gpu))
+    card_balance = balance(peak, gpu)
+    prediction = fitted.model.predict(gpu["name"], segment, arch, card_balance)
+    curve = fitted.model.curve
     eff = math.exp(prediction.log_eff)
     interval = fitted.intervals[prediction.support]
     forwards = dataset.workloads.loc[
@@ -187,6 +189,8 @@ def _estimate(
         peak=peak,
         clock_basis=floor.clock_basis,
         efficiency=eff,
+        curve=math.exp(curve.log_eff(card_balance)),
+        balance=curve.balance_mean if card_balance is None else card_balance,
         basis=basis(prediction, gpu["name"], segment, arch),
         **({"moving": moving_words} if moving_words else {}),
     )

@@ -62,6 +62,10 @@ def test_methodology_shows_model_parameters_and_cross_validation_in_both_languag
     for page in (en, zh):
         assert "consumer Ada" in page and "datacenter Hopper" in page  # fitted classes
         assert "[src 0](https://example.org/src-0)" in page  # the rows it used
+    curve = analysis.estimator.model.curve
+    plain_en, plain_zh = en.replace("\\", ""), zh.replace("\\", "")  # markdown escapes
+    assert f"efficiency = 1 / ({curve.alpha:.2f} + {curve.beta:.2f} × peak" in plain_en
+    assert f"效率 = 1 ÷（{curve.alpha:.2f} + {curve.beta:.2f} × 峰值" in plain_zh
 
 
 def test_gpu_page_lists_every_reported_run_in_the_page_language(rendered):
