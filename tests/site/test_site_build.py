@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -308,6 +310,11 @@ def test_shipped_data_builds(tmp_path):
     """The repository's own mkdocs.yml and measurements build strictly."""
     site = build(tmp_path, REPO / "measurements")
     assert (site.root / "index.html").is_file() and (site.root / "en/index.html").is_file()
+    # the shipped prices give a buyer both kinds of pick, never at a converted USD price
+    tiers = (site.root / "downloads" / "tiers.csv").read_text(encoding="utf-8")
+    picked = [r for r in csv.DictReader(io.StringIO(tiers)) if r["gpu"]]
+    assert {r["segment"] for r in picked} == {"new", "used"}
+    assert all(r["price_kind"] not in ("", "converted") and r["price_date"] for r in picked)
 
 
 def test_no_torch_import():
