@@ -23,7 +23,7 @@ def test_leave_one_source_out_error_is_computed_on_the_shipped_corpus(shipped):
     cv = shipped.estimator.summary()
     assert cv.n >= 5, "too few single-GPU bf16 A/B runs at 1024x1024 to cross-validate"
     # The target: a median absolute error per DiT forward of at most 20 %. The worst card is
-    # published beside it; it is GB300 today (about -41 %): the only data-centre Blackwell
+    # published beside it; it is GB300 today (about -40 %): the only data-centre Blackwell
     # run, and the one card the roofline curve underrates most.
     assert cv.median_abs <= 0.20, (cv.median_abs, cv.worst_card)
     assert cv.worst_card and cv.worst_abs >= cv.median_abs
