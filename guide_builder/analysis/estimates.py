@@ -29,7 +29,7 @@ from guide_builder.analysis.pcie import bytes_per_image
 from guide_builder.analysis.results import Figure, Fit, Floor, GpuResult
 from guide_builder.analysis.rows import per_kcny, price_figure
 from guide_builder.dataset import Dataset
-from guide_builder.messages import Message, join, msg
+from guide_builder.messages import Message, join, msg, word
 
 
 def fitted_to(fitted: Fitted) -> Message:
@@ -47,10 +47,12 @@ def fitted_to(fitted: Fitted) -> Message:
 
 def basis(p: Prediction, gpu: str, segment: str, architecture: str) -> Message:
     """Where a card's efficiency comes from: its own runs, its class, its segment, the pool."""
-    cls = f"{segment} {architecture}"
     n = p.level.n if p.level else 0
     key = {s: f"estimator.support_{s}" for s in SUPPORT}[p.support]
-    words = {"gpu": gpu, "cls": cls, "segment": segment, "n": n}
+    # segment and class names in the page's language ("consumer Ada", "消费级 Ada")
+    seg = word("segment", segment)
+    cls = msg("estimator.class_name", segment=seg, arch=architecture)
+    words = {"gpu": gpu, "cls": cls, "segment": seg, "n": n}
     return Message(key, {k: v for k, v in words.items() if k in _SUPPORT_PARAMS[p.support]})
 
 
