@@ -38,6 +38,8 @@ TIERS = ("entry", "balanced", "future_proof")
 SEGMENTS: tuple[Segment, ...] = ("new", "used")
 _SOLD_NEW = ("official", "china_model")
 _FORMER = ("discontinued", "used_only")
+# Picks that carry risks a buyer would rather avoid when an equal card does not.
+_RISKY = ("not_sold_officially", "modified")
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,12 @@ def rank(pool: list[Candidate], first: str, tolerance: float) -> list[Candidate]
     while pool:
         best = min(_score(c, first) for c in pool)
         tied = [c for c in pool if _score(c, first) - best <= tolerance * abs(best)]
-        pick = min(tied, key=lambda c: (_score(c, other), c.price.value, c.gpu))
+        # among equals, a card sold through official channels (warranty, no import risk)
+        # before a grey import or a modified card, then the other key
+        pick = min(
+            tied,
+            key=lambda c: (c.availability in _RISKY, _score(c, other), c.price.value, c.gpu),
+        )
         ordered.append(pick)
         pool.remove(pick)
     return ordered

@@ -64,6 +64,23 @@ def test_tie_on_seconds_goes_to_perf_per_cny(tree):
     assert (fp.gpu, fp.runner_up) == ("F", "G")  # F gives more images per hour per ¥1000
 
 
+def test_among_tied_cards_an_officially_sold_one_wins(tree):
+    from analysis_data import price_row
+
+    gpus = [
+        gpu("GREY", price=None, availability="not_sold_officially"),
+        gpu("CN", price=None, availability="china_model"),
+    ]
+    prices = [
+        price_row("GREY", "grey", 30000, "2026-11-01"),
+        price_row("CN", "street", 30000, "2026-11-01"),
+    ]
+    runs = timed("g", "GREY", [1.98] * 3) + timed("c", "CN", [2.0] * 3)  # 1 % apart: tied
+    a = analyse(tree(gpus=gpus, runs=runs, prices=prices), AnalysisConfig(price_today="2026-12-02"))
+    fp = pick(a, "future_proof", "new")
+    assert (fp.gpu, fp.runner_up) == ("CN", "GREY")  # same speed and price: no import risk
+
+
 def test_never_picks_a_card_that_cannot_run(tree):
     a = dataset(tree)
     cannot = {f.gpu for f in a.fits if f.verdict == "cannot_run"}
