@@ -105,7 +105,7 @@ AVAILABILITY = (
 )
 SEGMENTS = ("consumer", "workstation", "datacenter")
 FORM_FACTORS = ("desktop", "laptop", "datacenter")
-PART_KINDS = ("psu", "ssd", "cooling")
+PART_KINDS = ("psu", "ssd", "cooling", "ram")
 PART_UNITS = ("w", "gb", "fans")
 ARCHITECTURES = ("Turing", "Ampere", "Ada", "Hopper", "Blackwell")
 # Claims about storage, memory, cooling and the motherboard (analysis/factcheck_parts.py).
@@ -395,7 +395,7 @@ FX_RATES = Table(
 PARTS = Table(
     "parts",
     doc="Dated CNY prices of the other parts a build needs: PSUs by wattage, NVMe SSDs by "
-    "size, case cooling.",
+    "size, case cooling, system RAM kits by size.",
     columns=(
         Column("part", "enum", "|".join(PART_KINDS) + ".", required=True, allowed=PART_KINDS),
         Column(

@@ -8,6 +8,8 @@ build total = card (the price rule's figure)
               ``config.cooling_board_power_w``: as many fans as the cooling page
               computes for the system (cooling.case_fans), at the cheapest way to
               buy them (single fans or packs)
+            + the cheapest RAM kit of at least what the storage page recommends for
+              the variant the card runs (storage.recommended_ram_for)
 
 Each part uses its newest price (the lower one within a day), and prices no
 older than ``config.price_max_age_days`` beat stale ones. A part the table has
@@ -26,14 +28,14 @@ if TYPE_CHECKING:
     from guide_builder.analysis.config import AnalysisConfig
     from guide_builder.dataset import Dataset
 
-PARTS = ("psu", "ssd", "cooling")
+PARTS = ("psu", "ssd", "cooling", "ram")
 
 
 @dataclass(frozen=True)
 class PartPrice:
     """One part a build counts, with its dated price."""
 
-    part: str  # psu | ssd | cooling
+    part: str  # psu | ssd | cooling | ram
     size: float  # W, GB or fans
     unit: str
     product: str
@@ -56,10 +58,12 @@ class BuildCost:
     cooling: PartPrice | None
     psu_w: int | None  # what the power analysis recommends
     missing: tuple[str, ...] = ()  # parts needed but without a price row
+    ram: PartPrice | None = None
+    ram_gb: int | None = None  # what the storage page recommends for the card's variant
 
     @property
     def parts(self) -> tuple[PartPrice, ...]:
-        return tuple(p for p in (self.psu, self.ssd, self.cooling) if p is not None)
+        return tuple(p for p in (self.psu, self.ssd, self.cooling, self.ram) if p is not None)
 
     @property
     def parts_cny(self) -> float:
@@ -126,8 +130,10 @@ def build_cost(
     board_power_w: float | None,
     ssd_gb: float,
     config: AnalysisConfig,
+    ram_gb: int | None = None,
 ) -> BuildCost:
-    """The card plus PSU, an SSD of at least `ssd_gb` and (for hot cards) case cooling."""
+    """The card plus PSU, an SSD of at least `ssd_gb`, (for hot cards) case cooling and,
+    given `ram_gb`, a RAM kit of at least that size."""
     missing = []
     psu = cheapest_at_least(_rows(dataset, "psu", config), psu_w) if psu_w else None
     if psu_w and psu is None:
@@ -141,4 +147,7 @@ def build_cost(
         cooling = cheapest_count(_rows(dataset, "cooling", config), fans)
         if cooling is None:
             missing.append("cooling")
-    return BuildCost(card, psu, ssd, cooling, psu_w, tuple(missing))
+    ram = cheapest_at_least(_rows(dataset, "ram", config), ram_gb) if ram_gb else None
+    if ram_gb and ram is None:
+        missing.append("ram")
+    return BuildCost(card, psu, ssd, cooling, psu_w, tuple(missing), ram, ram_gb)

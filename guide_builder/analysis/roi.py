@@ -16,8 +16,8 @@ JavaScript from `roi_model`, and tests hold both to this function):
 
 price_cny is the whole build (guide_builder.analysis.builds), per `build_total`:
 
-    price_cny                = card_cny + psu_cny + ssd_cny + cooling_cny
-                               (less the PSU and/or SSD the reader already owns)
+    price_cny                = card_cny + psu_cny + ssd_cny + cooling_cny + ram_cny
+                               (less the PSU, SSD and/or RAM the reader already owns)
 """
 
 from __future__ import annotations
@@ -45,11 +45,11 @@ INPUTS = (
     "electricity_cny_per_kwh",
 )
 J_PER_KWH = 3.6e6
-OWNABLE = ("psu", "ssd")  # parts a reader may already have
+OWNABLE = ("psu", "ssd", "ram")  # parts a reader may already have
 
 
 def build_total(card: dict[str, Any], owned: tuple[str, ...] = ()) -> float:
-    """A card's build total (CNY) without the parts in `owned` (psu, ssd)."""
+    """A card's build total (CNY) without the parts in `owned` (psu, ssd, ram)."""
     total = card["card_cny"] + (card.get("cooling_cny") or 0)
     for part in OWNABLE:
         if part not in owned:
@@ -203,6 +203,8 @@ def _card(c: Candidate, energy: float | None, measured: bool, tier: str) -> dict
         "psu_w": build.psu_w if build else None,
         "ssd_cny": build.ssd.cny if build and build.ssd else None,
         "cooling_cny": build.cooling.cny if build and build.cooling else None,
+        "ram_cny": build.ram.cny if build and build.ram else None,
+        "ram_gb": build.ram_gb if build else None,
         "price_cny": c.total_cny,
         "price_kind": offer.kind if offer else "",
         "price_date": offer.date if offer else "",

@@ -30,7 +30,7 @@ from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.pricing import PriceFigure, Segment, price_for
 from guide_builder.analysis.results import Figure, Fit, GpuResult, PsuAdvice, TierPick
 from guide_builder.analysis.rows import is_measured, num, text
-from guide_builder.analysis.storage import build_ssd_gb
+from guide_builder.analysis.storage import build_ssd_gb, recommended_ram_for
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, msg, word
 
@@ -138,6 +138,14 @@ def candidates(
     fit_of = {f.gpu: f for f in fits if f.workload == workload}
     psu_of = {p.gpu: p.recommended_w for p in psu}
     ssd_gb = build_ssd_gb(dataset, config)  # one drive size for every build
+    # RAM by the variant the card runs (offloading keeps weights in system memory)
+    ram_sizes: dict[str, int] = {}
+
+    def ram_of(variant: str) -> int:
+        if variant not in ram_sizes:
+            ram_sizes[variant] = recommended_ram_for(dataset, config, variant)
+        return ram_sizes[variant]
+
     out: list[Candidate] = []
     excluded: list[Message] = []
     for _, row in dataset.gpus.iterrows():
@@ -176,7 +184,13 @@ def candidates(
                 reasons.append(why)
                 continue
             build = build_cost(
-                dataset, price, psu_of.get(gpu), num(row.get("board_power_w")), ssd_gb, config
+                dataset,
+                price,
+                psu_of.get(gpu),
+                num(row.get("board_power_w")),
+                ssd_gb,
+                config,
+                ram_of(fit.variant),
             )
             out.append(
                 Candidate(

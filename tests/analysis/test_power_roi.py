@@ -145,7 +145,11 @@ PARTS = [
     {"part": "ssd", "size": 1000, "unit": "gb", "product": "S1T", "price_cny": 480},
     {"part": "ssd", "size": 2000, "unit": "gb", "product": "S2T", "price_cny": 900},
     {"part": "cooling", "size": 3, "unit": "fans", "product": "F3", "price_cny": 99},
+    {"part": "ram", "size": 16, "unit": "gb", "product": "R16", "price_cny": 300},
+    {"part": "ram", "size": 32, "unit": "gb", "product": "R32", "price_cny": 600},
+    {"part": "ram", "size": 64, "unit": "gb", "product": "R64", "price_cny": 1500},
 ]
+RAM_PRICE = {16: 300, 32: 600, 64: 1500}
 
 
 def test_build_total_is_card_plus_the_parts_it_needs(tree):
@@ -160,12 +164,17 @@ def test_build_total_is_card_plus_the_parts_it_needs(tree):
     # the SSD: the cheapest at least the storage page's drive size (512 GB here)
     assert a.storage.recommended_ssd_gb == 512
     assert entry.build.psu.size == 750 and entry.build.ssd.product == "S1T"
-    assert entry.build.cooling is None and entry.build.total_cny == 4000 + 450 + 480
+    # RAM: the cheapest kit of at least what the storage page recommends for the variant
+    ram = entry.build.ram
+    assert ram.size == min(s for s in RAM_PRICE if s >= entry.build.ram_gb)
+    assert entry.build.ram_gb >= 16 and ram.cny == RAM_PRICE[int(ram.size)]
+    assert entry.build.cooling is None
+    assert entry.build.total_cny == 4000 + 450 + 480 + ram.cny
     fp = next(t for t in a.tiers if t.gpu == "F")
     assert fp.psu_w == 1000 and fp.build.psu.product == "P1000b"  # the cheaper 1000 W
     assert fp.build.cooling.cny == 99
-    assert fp.build.total_cny == 20000 + 650 + 480 + 99
-    # payback counts the whole build: extra = (20000+650+480+99) - (4000+450+480)
+    assert fp.build.total_cny == 20000 + 650 + 480 + 99 + fp.build.ram.cny
+    # payback counts the whole build, RAM included
     row = next(r for r in a.roi if r.gpu == "F")
     assert row.price_cny == fp.build.total_cny and row.card_cny == 20000
     assert row.extra_cost_cny == pytest.approx(fp.build.total_cny - entry.build.total_cny)
@@ -174,17 +183,18 @@ def test_build_total_is_card_plus_the_parts_it_needs(tree):
     assert next(t for t in b.tiers if t.gpu == "A").build.ssd.product == "S2T"
     assert next(t for t in b.tiers if t.gpu == "A").build.cooling is not None
     bare = analyse(tree("bare", gpus=[gpu("A", price=4000)], runs=timed("a", "A", [4.0] * 3)))
-    assert next(t for t in bare.tiers if t.gpu == "A").build.missing == ("psu", "ssd")
+    assert next(t for t in bare.tiers if t.gpu == "A").build.missing == ("psu", "ssd", "ram")
 
 
 def test_calculator_subtracts_owned_parts():
     from guide_builder.analysis.roi import build_total
 
-    card = {"card_cny": 5000, "psu_cny": 600, "ssd_cny": 500, "cooling_cny": 99}
-    assert build_total(card) == 6199
-    assert build_total(card, ("psu",)) == 5599
-    assert build_total(card, ("psu", "ssd")) == 5099
-    assert build_total({**card, "psu_cny": None, "cooling_cny": None}) == 5500
+    card = {"card_cny": 5000, "psu_cny": 600, "ssd_cny": 500, "cooling_cny": 99, "ram_cny": 800}
+    assert build_total(card) == 6999
+    assert build_total(card, ("psu",)) == 6399
+    assert build_total(card, ("psu", "ssd")) == 5899
+    assert build_total(card, ("psu", "ssd", "ram")) == 5099  # cooling is never owned
+    assert build_total({**card, "psu_cny": None, "cooling_cny": None, "ram_cny": None}) == 5500
 
 
 def _part(product: str, size: float, cny: float, stale: bool = False):

@@ -238,6 +238,15 @@ def test_roi_calculator_matches_the_python_formulas(served, page, fixture_analys
                 assert text == cat.quantity(value, "months", 1)
             else:
                 assert text == cat.cny(value)
+    # parts the reader owns come off every build total, as roi.build_total takes them off
+    from guide_builder.analysis.roi import OWNABLE, build_total
+
+    for part in OWNABLE:
+        page.check(f".gb-roi input[name=own_{part}]")
+    for card, cells in zip(model["cards"], shown(), strict=True):
+        owned_total = build_total(card, OWNABLE)
+        assert float(cells["price_cny"][0]) == pytest.approx(owned_total), card["gpu"]
+        assert owned_total < card["price_cny"] or not any(card[f"{p}_cny"] for p in OWNABLE)
     assert page.problems == []
 
 

@@ -36,7 +36,7 @@
   // The whole build without the parts the reader already owns (roi.build_total).
   function buildTotal(card, owned) {
     var total = card.card_cny + (card.cooling_cny || 0);
-    ["psu", "ssd"].forEach(function (part) {
+    ["psu", "ssd", "ram"].forEach(function (part) {
       if (owned.indexOf(part) < 0) total += card[part + "_cny"] || 0;
     });
     return total;
