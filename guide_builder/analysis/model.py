@@ -655,7 +655,8 @@ def speed_factors(
     """Per non-reference setup: median of observed / reference-model efficiency."""
     by: dict[str, list[Observation]] = defaultdict(list)
     for o in observations:
-        if o.setup != "reference":
+        # a run whose precision the source leaves open is no setup one could choose
+        if o.setup != "reference" and "unknown" not in o.setup.split(" + "):
             by[o.setup].append(o)
     out = {}
     for setup, obs in sorted(by.items()):

@@ -272,3 +272,11 @@ def test_a_chip_faster_per_sm_than_its_architecture_keeps_its_datasheet_peak(tre
     a = analyse(tree(gpus=[*cards(), big], reported_runs=corpus()))
     (est,) = [r for r in a.results if r.gpu == "Big"]
     assert est.seconds.value == pytest.approx(400 / (312 * 1.25 * est.efficiency), rel=1e-6)
+
+
+def test_a_run_of_unstated_precision_gets_no_speed_factor(tree):
+    vague = reported_run(
+        "Ada1", round(seconds("Ada1", 0.5) * 3, 4), "forum post", precision="unknown"
+    )
+    a = analyse(tree(gpus=cards(), reported_runs=corpus() + [vague]))
+    assert not any("unknown" in setup for setup in a.estimator.factors)
