@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from guide_builder.analysis.results import Figure
 from guide_builder.analysis.tiers import band_of
+from guide_builder.messages import Message, msg, word
 from guide_builder.site import variants
 from guide_builder.site.assets import ASSETS
 from guide_builder.site.charts import EVIDENCE_COLOURS, has_points
@@ -234,6 +235,12 @@ class Pieces:
 
     def avail_word(self, value: str) -> str:
         return self.fmt.word("avail.", value)
+
+    def level_name(self, name: str) -> Message | str:
+        """An estimator level ("consumer", "consumer Ada") in the page's language."""
+        segment, _, arch = name.partition(" ")
+        seg = word("segment", segment)
+        return msg("estimator.class_name", segment=seg, arch=arch) if arch else seg
 
     # compare --------------------------------------------------------------------
     def compare_url(self, names: list[str]) -> str:
