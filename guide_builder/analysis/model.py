@@ -168,11 +168,12 @@ class EfficiencyModel:
 
     shrinkage: float
     pooled: Level | None  # every reference observation's residual (the curve's own level)
+    # `fit` always sets the curve; this flat one (efficiency 0.5) serves hand-built models
     curve: Roofline = field(default_factory=lambda: Roofline(2.0, 0.0, 0, 0.0))
     segments: dict[str, Level] = field(default_factory=dict)
     classes: dict[str, Level] = field(default_factory=dict)
     cards: dict[str, Level] = field(default_factory=dict)
-    # class -> the highest efficiency a faster setup reached there (bf16, one GPU)
+    # class -> the highest offset above the curve a faster setup reached there (bf16, one GPU)
     bounds: dict[str, Level] = field(default_factory=dict)
 
     def predict(
