@@ -80,6 +80,11 @@ class Dataset:
     # reported/runs/*.csv, with gpu_name resolved ("" when not catalogued)
     reported_runs: pd.DataFrame = field(default_factory=lambda: _empty(REPORTED_RUNS))
 
+    def gpu_row(self, name: str) -> pd.Series | None:
+        """The catalogue row of a card by its canonical name; None when not catalogued."""
+        rows = self.gpus.loc[self.gpus["name"] == name]
+        return None if rows.empty else rows.iloc[0]
+
     def reference(self, name: str) -> pd.DataFrame:
         """A reference table by name; empty (with its columns) when the file is absent."""
         table = next(t for _, t, attr in REFERENCE_FILES if attr == name)

@@ -34,7 +34,7 @@ from guide_builder.analysis.floors import (
 from guide_builder.analysis.model import Flops
 from guide_builder.analysis.pricing import PriceFigure, price_for
 from guide_builder.analysis.results import FactCheck, Fit, Flag, Floor, GpuResult
-from guide_builder.analysis.rows import catalogue_row, num, text
+from guide_builder.analysis.rows import num, text
 from guide_builder.catalog import PER_SM_RATES
 from guide_builder.dataset import Dataset
 from guide_builder.messages import Message, join, msg, word
@@ -259,7 +259,7 @@ def fact_checks(
         if handles(row):  # drives, RAM, cooling and boards: factcheck_parts.py
             continue
         gpu = text(row.get("gpu_name")) or text(row["gpu"])
-        cat = catalogue_row(dataset, gpu)
+        cat = dataset.gpu_row(gpu)
         value = num(row.get("value"))
         stated = text(row.get("precision"))
         workload = claim_workload(dataset, row, config)
@@ -347,7 +347,7 @@ def run_checks(dataset: Dataset, config: AnalysisConfig) -> list[FactCheck]:
     out = []
     for _, row in runs.iterrows():
         gpu = text(row.get("gpu_name"))
-        cat = catalogue_row(dataset, gpu) if gpu else None
+        cat = dataset.gpu_row(gpu) if gpu else None
         work = _run_work(row, flops)
         floor_s = None
         if cat is None:

@@ -14,7 +14,7 @@ from guide_builder.analysis import storage
 from guide_builder.analysis.config import AnalysisConfig
 from guide_builder.analysis.cooling import AIR_RISE_C, airflow_cfm, fans_needed, sensible_constant
 from guide_builder.analysis.results import FactCheck, Flag
-from guide_builder.analysis.rows import catalogue_row, num, text
+from guide_builder.analysis.rows import num, text
 from guide_builder.dataset import Dataset
 from guide_builder.messages import msg, word
 from guide_builder.schema import PART_CLAIMS
@@ -142,7 +142,7 @@ def check_ram(row, dataset: Dataset, config: AnalysisConfig, fits: list, value: 
 
 
 def check_fans(row, dataset: Dataset, config: AnalysisConfig, value: float) -> Flag:
-    cat = catalogue_row(dataset, text(row.get("gpu_name")) or text(row.get("gpu")))
+    cat = dataset.gpu_row(text(row.get("gpu_name")) or text(row.get("gpu")))
     power = num(cat.get("board_power_w")) if cat is not None else None
     refs = dataset.reference("hardware_refs")
     fans = refs.loc[refs["kind"] == "fan_airflow", "value"]
@@ -167,7 +167,7 @@ def check_fans(row, dataset: Dataset, config: AnalysisConfig, value: float) -> F
 
 
 def _memory_limit(dataset: Dataset, gpu: str) -> tuple[str, float | None]:
-    cat = catalogue_row(dataset, gpu)
+    cat = dataset.gpu_row(gpu)
     mem = text(cat.get("memory_type")) if cat is not None else ""
     refs = dataset.reference("hardware_refs")
     hit = refs.loc[(refs["kind"] == "memory_tjmax") & (refs["item"] == mem)]
@@ -230,7 +230,7 @@ def check_board(row, dataset: Dataset) -> Flag:
     note = text(row.get("note"))
     refs = dataset.reference("hardware_refs")
     gpu = text(row.get("gpu_name")) or text(row.get("gpu"))
-    cat = catalogue_row(dataset, gpu)
+    cat = dataset.gpu_row(gpu)
     card_gen = int(num(cat.get("pcie_gen")) or 0) if cat is not None else 0
     card = msg("parts.card_gen", gpu=gpu, gen=card_gen) if card_gen and card_gen < 5 else ""
     if "B760" in note:

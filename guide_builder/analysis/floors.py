@@ -93,10 +93,9 @@ def max_clock(
         for g in bench.gpus:
             if g.name == gpu and g.max_sm_clock_mhz:
                 return float(g.max_sm_clock_mhz), msg("floor.clock_nvml", bench=bench.bench_id)
-    row = dataset.gpus.loc[dataset.gpus["name"] == gpu]
-    if row.empty:
+    row = dataset.gpu_row(gpu)
+    if row is None:
         return None
-    row = row.iloc[0]
     pct = config.clock_margin * 100
     boost = num(row.get("boost_clock_mhz"))
     if boost:

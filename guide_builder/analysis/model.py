@@ -317,11 +317,11 @@ class Flops:
 
 def bf16_peak(dataset: Dataset, gpu: str, config: AnalysisConfig) -> float | None:
     """The floor's upper-bound bf16 peak of a catalogued card (TFLOPS; floors.upper_peak)."""
-    row = dataset.gpus.loc[dataset.gpus["name"] == gpu]
-    if row.empty:
+    row = dataset.gpu_row(gpu)
+    if row is None:
         return None
     clock = max_clock(dataset, gpu, config)
-    return upper_peak(row.iloc[0], "bf16", clock[0] if clock else None, config)[0]
+    return upper_peak(row, "bf16", clock[0] if clock else None, config)[0]
 
 
 def balance(peak_tflops: float | None, gpu: pd.Series) -> float | None:
@@ -381,10 +381,10 @@ def usable_run(
 ) -> UsableRun:
     """Whether one reported run can be evidence, and its log efficiency when it can."""
     gpu = text(row.get("gpu_name"))
-    cat = dataset.gpus.loc[dataset.gpus["name"] == gpu]
+    cat = dataset.gpu_row(gpu)
     if row["grade"] not in ("A", "B"):
         return UsableRun(i, "grade_c")
-    if not gpu or cat.empty or text(cat.iloc[0]["vendor"]).upper() != "NVIDIA":
+    if not gpu or cat is None or text(cat["vendor"]).upper() != "NVIDIA":
         return UsableRun(i, "not_catalogued")
     if int(row["gpu_count"]) != 1:
         return UsableRun(i, "multi_gpu")
@@ -410,7 +410,7 @@ def usable_run(
     else:
         covered, seconds = per_forward * int(forwards), spi
     setup = setup_of(row)
-    if setup == "reference" and float(cat.iloc[0]["vram_gib"]) < (
+    if setup == "reference" and float(cat["vram_gib"]) < (
         config.transformer_gib + config.vram_margin_gib
     ):
         return UsableRun(i, "does_not_fit")

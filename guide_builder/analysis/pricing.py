@@ -133,8 +133,8 @@ def card_prices(dataset: Dataset, card: str, config: AnalysisConfig) -> list[Pri
 
 def availability(dataset: Dataset, card: str) -> str:
     """The card's availability in mainland China from the catalogue ("" when not catalogued)."""
-    row = dataset.gpus.loc[dataset.gpus["name"] == card]
-    return "" if row.empty else str(row.iloc[0].get("availability") or "")
+    row = dataset.gpu_row(card)
+    return "" if row is None else str(row.get("availability") or "")
 
 
 def price_for(

@@ -101,8 +101,8 @@ def _energy(c: Candidate, dataset: Dataset) -> tuple[float | None, bool]:
     """Energy per image and whether it is measured (else board power x seconds)."""
     if c.result.energy_j and c.result.energy_j.value is not None:
         return c.result.energy_j.value, True
-    row = dataset.gpus.loc[dataset.gpus["name"] == c.gpu]
-    board = None if row.empty else row["board_power_w"].iloc[0]
+    row = dataset.gpu_row(c.gpu)
+    board = None if row is None else row["board_power_w"]
     if board is None or board != board:  # NaN
         return None, False
     return float(board) * c.seconds, False

@@ -70,11 +70,6 @@ def timed_runs(dataset: Dataset) -> pd.DataFrame:
     return runs.loc[keep & _uncapped(runs)]
 
 
-def catalogue_row(dataset: Dataset, gpu: str) -> pd.Series | None:
-    rows = dataset.gpus.loc[dataset.gpus["name"] == gpu]
-    return None if rows.empty else rows.iloc[0]
-
-
 def price_figure(dataset: Dataset, gpu: str, config: AnalysisConfig | None = None) -> Figure | None:
     """The card's CNY price by the one rule (guide_builder.analysis.pricing), as a Figure
     with its kind and date; None when prices.csv has none for the card."""
