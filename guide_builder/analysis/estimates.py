@@ -45,14 +45,23 @@ def fitted_to(fitted: Fitted) -> Message:
     return msg("estimator.fitted", reported=reported, cards=cards)
 
 
+def level_name(group: str) -> Message | str:
+    """An estimator level ("consumer", "consumer Ada") in words of the reader's language."""
+    segment, _, arch = group.partition(" ")
+    seg = word("segment", segment)
+    return msg("estimator.class_name", segment=seg, arch=arch) if arch else seg
+
+
 def basis(p: Prediction, gpu: str, segment: str, architecture: str) -> Message:
     """Where a card's efficiency comes from: its own runs, its class, its segment, the pool."""
     n = p.level.n if p.level else 0
     key = {s: f"estimator.support_{s}" for s in SUPPORT}[p.support]
-    # segment and class names in the page's language ("consumer Ada", "消费级 Ada")
-    seg = word("segment", segment)
-    cls = msg("estimator.class_name", segment=seg, arch=architecture)
-    words = {"gpu": gpu, "cls": cls, "segment": seg, "n": n}
+    words = {
+        "gpu": gpu,
+        "cls": level_name(f"{segment} {architecture}"),
+        "segment": level_name(segment),
+        "n": n,
+    }
     return Message(key, {k: v for k, v in words.items() if k in _SUPPORT_PARAMS[p.support]})
 
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from markupsafe import Markup
 
+from guide_builder.analysis.estimates import level_name
 from guide_builder.analysis.results import Figure
 from guide_builder.analysis.tiers import band_of
-from guide_builder.messages import Message, msg, word
+from guide_builder.messages import Message
 from guide_builder.site import variants
 from guide_builder.site.assets import ASSETS
 from guide_builder.site.charts import EVIDENCE_COLOURS, has_points
@@ -238,9 +239,7 @@ class Pieces:
 
     def level_name(self, name: str) -> Message | str:
         """An estimator level ("consumer", "consumer Ada") in the page's language."""
-        segment, _, arch = name.partition(" ")
-        seg = word("segment", segment)
-        return msg("estimator.class_name", segment=seg, arch=arch) if arch else seg
+        return level_name(name)
 
     # compare --------------------------------------------------------------------
     def compare_url(self, names: list[str]) -> str:
