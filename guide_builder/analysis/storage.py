@@ -381,7 +381,6 @@ def storage_advice(
             host = host_weights_bytes(dataset, config, variant) / GIB
             peak = load_transient_bytes(dataset, config, variant, layout) / GIB
             seen = rss.get(variant)
-            need = max(host, peak, seen[0] if seen else 0.0)
             advice.ram.append(
                 RamNeed(
                     variant,
@@ -390,7 +389,7 @@ def storage_advice(
                     peak,
                     seen[0] if seen else None,
                     seen[1] if seen else (),
-                    next_size(OS_AND_APPS_GIB + need, RAM_SIZES_GIB),
+                    recommended_ram_gib(host, max(peak, seen[0] if seen else 0.0)),
                 )
             )
     advice.measured = measured_loads(dataset, config, h2d)
