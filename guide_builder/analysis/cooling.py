@@ -156,14 +156,23 @@ def fan_airflow_range(dataset: Dataset) -> tuple[float | None, float | None]:
     return (float(min(fans)), float(max(fans))) if len(fans) else (None, None)
 
 
+def system_airflow(
+    dataset: Dataset, board_power_w: float, config: AnalysisConfig, constant: float | None = None
+) -> tuple[float, float]:
+    """A system's heat (card + CPU + platform allowances, W) and the airflow (CFM) that
+    carries it away at AIR_RISE_C; `constant`: sensible_constant(dataset), when known."""
+    system = board_power_w + config.cpu_w + config.platform_w
+    constant = sensible_constant(dataset) if constant is None else constant
+    return system, airflow_cfm(system, AIR_RISE_C, constant)
+
+
 def case_fans(dataset: Dataset, board_power_w: float, config: AnalysisConfig) -> int | None:
     """Fans that carry a system with this card's heat away, at the lower sourced airflow
     (the cautious count); None without a sourced airflow."""
     low = fan_airflow_range(dataset)[0]
     if low is None:
         return None
-    system = board_power_w + config.cpu_w + config.platform_w
-    return fans_needed(airflow_cfm(system, AIR_RISE_C, sensible_constant(dataset)), low)
+    return fans_needed(system_airflow(dataset, board_power_w, config)[1], low)
 
 
 @dataclass(frozen=True)
@@ -220,8 +229,7 @@ def cooling_estimates(
         power = card["board_power_w"]
         if pd.isna(power) or card["form_factor"] != "desktop":
             continue
-        system = float(power) + config.cpu_w + config.platform_w
-        cfm = airflow_cfm(system, AIR_RISE_C, constant)
+        system, cfm = system_airflow(dataset, float(power), config, constant)
         secs, evidence, energy = best.get(str(card["name"]), (None, "", None))
         if secs is not None and energy is None:
             energy = float(power) * secs

@@ -12,7 +12,12 @@ import pandas as pd
 
 from guide_builder.analysis import storage
 from guide_builder.analysis.config import AnalysisConfig
-from guide_builder.analysis.cooling import AIR_RISE_C, airflow_cfm, fans_needed, sensible_constant
+from guide_builder.analysis.cooling import (
+    AIR_RISE_C,
+    fan_airflow_range,
+    fans_needed,
+    system_airflow,
+)
 from guide_builder.analysis.results import FactCheck, Flag
 from guide_builder.analysis.rows import num, text
 from guide_builder.dataset import Dataset
@@ -144,13 +149,11 @@ def check_ram(row, dataset: Dataset, config: AnalysisConfig, fits: list, value: 
 def check_fans(row, dataset: Dataset, config: AnalysisConfig, value: float) -> Flag:
     cat = dataset.gpu_row(text(row.get("gpu_name")) or text(row.get("gpu")))
     power = num(cat.get("board_power_w")) if cat is not None else None
-    refs = dataset.reference("hardware_refs")
-    fans = refs.loc[refs["kind"] == "fan_airflow", "value"]
-    if power is None or fans.empty:
+    low = fan_airflow_range(dataset)[0]
+    if power is None or low is None:
         return Flag("unverified", msg("check.nothing"))
-    system = power + config.cpu_w + config.platform_w
-    cfm = airflow_cfm(system, AIR_RISE_C, sensible_constant(dataset))
-    need = fans_needed(cfm, float(fans.min()))
+    system, cfm = system_airflow(dataset, power, config)
+    need = fans_needed(cfm, low)
     grade = "plausible" if value >= need else "implausible"
     return Flag(
         grade,
@@ -160,7 +163,7 @@ def check_fans(row, dataset: Dataset, config: AnalysisConfig, value: float) -> F
             system=system,
             rise=AIR_RISE_C,
             cfm=cfm,
-            fan=float(fans.min()),
+            fan=low,
             need=need,
         ),
     )
